@@ -1,0 +1,105 @@
+"""Domain types produced by ingestion: documents, pages, headings, minutes, chunks, skipped files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+THEORY = "theory"
+MINUTES = "minutes"
+KINDS = (THEORY, MINUTES)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a paged source (PDF), as a span of Document.text."""
+
+    number: int  # 1-based page number in the source file
+    start: int  # character offset into Document.text
+    end: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading line found in a document; `start` is its offset into Document.text."""
+
+    start: int
+    level: int  # 1 = top level (一、 / 第X章), deeper numbers nest below it
+    title: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    """One speaker's contribution recorded in session minutes (发言)."""
+
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MinutesInfo:
+    """Fields extracted from a minutes document (会议纪要 / 学习记录)."""
+
+    date: str | None = None  # ISO "YYYY-MM-DD" (or "YYYY-MM")
+    location: str | None = None
+    host: str | None = None  # 主持人
+    attendees: tuple[str, ...] = ()  # 参加人员 / 出席
+    recorder: str | None = None  # 记录人
+    theme: str | None = None  # 学习主题 / 议题 / 学习内容
+    speeches: tuple[Speech, ...] = ()  # 发言摘要, in order
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        """Distinct speakers in order of first speech."""
+        return tuple(dict.fromkeys(s.speaker for s in self.speeches))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file read and normalised: display text plus structure and metadata."""
+
+    path: str  # absolute source path
+    title: str
+    text: str  # normalised display text; pages are joined with "\n"
+    kind: str  # THEORY or MINUTES
+    date: str | None  # "YYYY-MM-DD", "YYYY-MM" or "YYYY"
+    content_hash: str  # sha256 hex of the file's bytes: the document's identity
+    format: str  # "pdf" | "docx" | "txt" | "md" | "html"
+    pages: tuple[Page, ...] = ()  # empty for formats without pages
+    headings: tuple[Heading, ...] = ()
+    minutes: MinutesInfo | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)  # JSON-serialisable extras
+    warnings: tuple[str, ...] = ()  # non-fatal notes for the ingest report (Chinese)
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number containing character `offset`, or None for unpaged documents."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages and offset >= self.pages[-1].start else None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieval unit: Document.text[start:end] with its page span and heading path."""
+
+    ordinal: int  # position within the document, from 0
+    text: str
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    section: tuple[str, ...] = ()  # heading path, outermost first
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that could not be read, with what is wrong and what to do (both in Chinese)."""
+
+    path: str
+    problem: str
+    fix: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.path}：{self.problem}。{self.fix}"

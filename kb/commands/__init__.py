@@ -1,0 +1,5 @@
+"""The CLI's command modules; each adds its subcommands with register(subparsers)."""
+
+from kb.commands import documents, lists
+
+MODULES = [documents, lists]

@@ -1,0 +1,43 @@
+"""Helpers shared by the command modules: opening the knowledge base, filters, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+from kb.errors import InvalidInput
+from kb.store import Filters
+
+KIND_NAMES = {"theory": "理论文章", "minutes": "会议纪要"}
+
+
+def open_from_args(args: argparse.Namespace, **kwargs):
+    """The knowledge base named by --data (imported late: `kb --help` should not load torch)."""
+    from kb.library import open_kb
+
+    return open_kb(args.data, show_progress=sys.stderr.isatty(), **kwargs)
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def date_arg(value: str) -> str:
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise argparse.ArgumentTypeError(f"日期 {value} 格式不对，应为 2024、2024-03 或 2024-03-15")
+    return value
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    if args.since and args.until and args.since > args.until:
+        raise InvalidInput(f"起始日期 {args.since} 晚于截止日期 {args.until}")
+    return Filters(kind=args.kind, since=args.since, until=args.until, tags=tuple(args.tag or ()))
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=["theory", "minutes"], help="只看理论文章或会议纪要")
+    parser.add_argument("--since", type=date_arg, help="起始日期，如 2024-01-01")
+    parser.add_argument("--until", type=date_arg, help="截止日期，如 2024-12-31")
+    parser.add_argument("--tag", action="append", help="标签（可重复，满足任一即可）")

@@ -1,0 +1,211 @@
+"""Commands on documents: ingest, search, list, show, delete, reindex, stats, sample."""
+
+from __future__ import annotations
+
+import argparse
+
+from kb.commands.common import (
+    KIND_NAMES,
+    add_filter_options,
+    filters_from_args,
+    open_from_args,
+    print_json,
+)
+
+
+# ---- ingest / search / documents --------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ReadOptions
+
+    with open_from_args(args) as kb:
+        report = kb.ingest(args.paths, kind=args.kind, tags=args.tag or (),
+                           options=ReadOptions(ocr=False if args.no_ocr else None))
+    if args.json:
+        print_json(report.summary())
+    else:
+        print_report(report)
+    return 1 if report.nothing_read else 0
+
+
+def print_report(report) -> None:
+    sections = [("新增", report.added), ("更新", report.updated), ("未变", report.unchanged),
+                ("重复", report.duplicates)]
+    print(f"导入完成：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
+          f"重复 {len(report.duplicates)}，跳过 {len(report.skipped)}；新编码片段 {report.encoded}")
+    for label, entries in sections:
+        for e in entries:
+            extra = f"（{e.note}）" if e.note else ""
+            print(f"  [{label}] {e.doc_id}  {e.title}  ← {e.path}{extra}")
+    for s in report.skipped:
+        print(f"  [跳过] {s.reason}")
+    for w in report.warnings:
+        print(f"  [提示] {w}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        hits = kb.search(args.query, k=args.k, filters=filters_from_args(args), per_doc=args.per_doc,
+                         retriever=args.retriever)
+    if args.json:
+        print_json([h.to_dict() for h in hits])
+        return 0
+    if not hits:
+        print("没有找到相关内容：换个说法，或放宽类型/日期/标签筛选。")
+        return 0
+    for rank, h in enumerate(hits, 1):
+        where = " · ".join(x for x in (h.date or "", KIND_NAMES.get(h.kind, h.kind), h.pages,
+                                      " > ".join(h.section)) if x)
+        print(f"{rank:>2}. {h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  相关度 {h.score:.3f}")
+        print(f"    {h.marked_snippet()}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        docs = kb.documents(filters_from_args(args), order=args.sort)
+    if args.json:
+        print_json([{"id": d.id, "title": d.title, "kind": d.kind, "date": d.date, "path": d.path,
+                      "tags": list(d.tags), "chunks": d.chunk_count, "chars": d.char_count} for d in docs])
+        return 0
+    if not docs:
+        print("知识库中还没有文档：用 kb ingest 路径 导入。")
+    for d in docs:
+        tags = f"  #{' #'.join(d.tags)}" if d.tags else ""
+        print(f"{d.id}  {d.date or '——':<10}  {KIND_NAMES.get(d.kind, d.kind)}  {d.title}{tags}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        d = kb.document(args.doc)
+        chunks = kb.chunks(d.id)
+    info = {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date, "path": d.path,
+            "format": d.format, "tags": list(d.tags), "pages": d.page_count, "chunks": d.chunk_count,
+            "chars": d.char_count, "added_at": d.added_at, "updated_at": d.updated_at,
+            "metadata": d.metadata, "warnings": list(d.warnings)}
+    if d.minutes:
+        m = d.minutes
+        info["minutes"] = {"date": m.date, "location": m.location, "host": m.host,
+                           "attendees": list(m.attendees), "recorder": m.recorder, "theme": m.theme,
+                           "speakers": list(m.speakers)}
+    if args.json:
+        info["chunk_list"] = [{"id": c.id, "section": list(c.section), "page_start": c.page_start,
+                               "page_end": c.page_end, "text": c.text} for c in chunks]
+        print_json(info)
+        return 0
+    print(f"{d.title}\n编号 {d.id} · {KIND_NAMES.get(d.kind, d.kind)} · {d.date or '日期不详'} · {d.format.upper()}"
+          f" · {d.page_count or '—'} 页 · {d.chunk_count} 个片段 · {d.char_count} 字")
+    print(f"来源 {d.path}")
+    if d.tags:
+        print("标签 " + "、".join(d.tags))
+    if d.minutes:
+        m = d.minutes
+        print(f"会议 {m.date or ''} {m.location or ''} 主持：{m.host or '—'}")
+        print(f"主题 {m.theme or '—'}")
+        print(f"参加 {'、'.join(m.attendees) or '—'}")
+        print(f"发言 {'、'.join(m.speakers) or '—'}")
+    for w in d.warnings:
+        print(f"提示 {w}")
+    if args.chunks:
+        for c in chunks:
+            where = " · ".join(x for x in (f"第{c.page_start}页" if c.page_start else "", " > ".join(c.section)) if x)
+            print(f"\n[{c.ordinal}] {where}\n{c.text}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        d = kb.delete(args.doc)
+    print(f"已删除 {d.id} {d.title}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        result = kb.reindex(model=args.model)
+    print(f"重建完成：模型 {result['model']}，{result['documents']} 篇文档，{result['chunks']} 个片段"
+          f"（重新切分 {result['rechunked']} 篇）")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        stats = kb.stats()
+    if args.json:
+        print_json(stats)
+        return 0
+    last = stats["last_ingest"]
+    print(f"数据目录  {stats['data_dir']}（格式版本 {stats['format_version']}）")
+    print(f"文档      {stats['documents']} 篇（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}），"
+          f"{stats['characters']} 字")
+    print(f"片段      {stats['chunks']}")
+    print(f"模型      {stats['model']}（{stats['dim'] or '—'} 维）")
+    print(f"索引      {stats['index_bytes'] / 1e6:.1f} MB；数据库 {stats['database_bytes'] / 1e6:.1f} MB")
+    if stats["tags"]:
+        print("标签      " + "、".join(f"{t}({n})" for t, n in stats["tags"].items()))
+    if last:
+        print(f"上次导入  {last['finished_at']}：新增 {last['added']}，更新 {last['updated']}，"
+              f"未变 {last['unchanged']}，跳过 {last['skipped']}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from kb.sample_kb import build_sample
+
+    with open_from_args(args) as kb:
+        report = build_sample(kb)
+        stats = kb.stats()
+    if report.added or report.updated:
+        print_report(report)
+    print(f"示例知识库就绪：{stats['documents']} 篇文档（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}），"
+          f"数据目录 {stats['data_dir']}")
+    return 0
+
+
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ingest", help="导入文件或文件夹")
+    p.set_defaults(func=cmd_ingest)
+    p.add_argument("paths", nargs="+", help="文件或文件夹（递归读取）")
+    p.add_argument("--kind", choices=["theory", "minutes"], help="指定文档类型（默认自动识别）")
+    p.add_argument("--tag", action="append", help="给导入的文档加标签（可重复）")
+    p.add_argument("--no-ocr", action="store_true", help="不对扫描页做文字识别")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("search", help="按主题检索")
+    p.set_defaults(func=cmd_search)
+    p.add_argument("query", help="检索主题，如“群众反映强烈的突出问题”")
+    p.add_argument("-k", type=int, default=10, help="返回结果数（默认 10）")
+    add_filter_options(p)
+    p.add_argument("--per-doc", action="store_true", help="每篇文档只返回最相关的一段")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "keyword"], default="hybrid",
+                   help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("list", help="列出文档")
+    p.set_defaults(func=cmd_list)
+    add_filter_options(p)
+    p.add_argument("--sort", choices=["date", "title", "added"], default="date")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="查看一篇文档")
+    p.set_defaults(func=cmd_show)
+    p.add_argument("doc", help="文档编号（可只写前几位）、标题或文件名")
+    p.add_argument("--chunks", action="store_true", help="列出全部片段")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("delete", help="删除一篇文档")
+    p.set_defaults(func=cmd_delete)
+    p.add_argument("doc", help="文档编号、标题或文件名")
+
+    p = sub.add_parser("reindex", help="重新切分并重建索引（可换模型）")
+    p.set_defaults(func=cmd_reindex)
+    p.add_argument("--model", help="换用的 sentence-transformers 模型名或本地路径")
+
+    p = sub.add_parser("sample", help="导入自带的示例资料（已导入则跳过）")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("stats", help="知识库概况")
+    p.set_defaults(func=cmd_stats)
+    p.add_argument("--json", action="store_true")

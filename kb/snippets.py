@@ -1,0 +1,69 @@
+"""Snippets: the part of a chunk that best shows why it matched, with the matched terms located."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ingest.normalize import for_search
+
+
+def find_terms(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) spans in `text` where any term occurs, longest terms first.
+
+    Matching runs on the normalised form, so 學習 in the text is found for 学习 in the query; the
+    normaliser maps character for character, so offsets carry over to the display text.
+    """
+    haystack = for_search(text)
+    if len(haystack) != len(text):  # a rare many-to-one conversion: fall back to the raw text
+        haystack = text.lower()
+    taken = [False] * len(text)
+    spans = []
+    for term in sorted({t for t in terms if t.strip()}, key=len, reverse=True):
+        start = haystack.find(term)
+        while start != -1:
+            end = start + len(term)
+            if not any(taken[start:end]):
+                spans.append((start, end))
+                for i in range(start, end):
+                    taken[i] = True
+            start = haystack.find(term, end)
+    return sorted(spans)
+
+
+def best_window(text: str, spans: Sequence[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The window of `width` characters covering the most matched characters, snapped to sentences."""
+    if len(text) <= width:
+        return 0, len(text)
+    best_start, best_score = 0, -1
+    for start, _ in spans or [(0, 0)]:
+        lo = max(0, min(start - width // 4, len(text) - width))
+        score = sum(min(e, lo + width) - max(s, lo) for s, e in spans if s < lo + width and e > lo)
+        if score > best_score:
+            best_start, best_score = lo, score
+    # Start at a sentence boundary when one is close, so the snippet reads naturally.
+    for i in range(best_start, max(best_start - 30, 0) - 1, -1):
+        if i == 0 or text[i - 1] in "。！？；\n":
+            best_start = i
+            break
+    return best_start, min(len(text), best_start + width)
+
+
+def make_snippet(text: str, terms: Sequence[str], width: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """(snippet, highlight spans relative to the snippet) with … where text was cut."""
+    spans = find_terms(text, terms)
+    lo, hi = best_window(text, spans, width)
+    prefix = "…" if lo > 0 else ""
+    suffix = "…" if hi < len(text) else ""
+    shift = len(prefix) - lo
+    inside = tuple((max(s, lo) + shift, min(e, hi) + shift) for s, e in spans if s < hi and e > lo)
+    return prefix + text[lo:hi].replace("\n", " ") + suffix, inside
+
+
+def mark(snippet: str, spans: Sequence[tuple[int, int]], before: str = "【", after: str = "】") -> str:
+    """Wrap each highlight span in markers (e.g. 【】 for the terminal, <mark> for HTML)."""
+    out, last = [], 0
+    for start, end in spans:
+        out += [snippet[last:start], before, snippet[start:end], after]
+        last = end
+    out.append(snippet[last:])
+    return "".join(out)

@@ -1,0 +1,69 @@
+"""A tiny generated corpus for knowledge-base tests (Chinese theory texts and one set of minutes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+LIANZHENG = """党风廉政建设学习辅导
+
+一、深刻认识党风廉政建设的重要性
+党风廉政建设关系党的生死存亡。必须坚持全面从严治党，落实主体责任和监督责任。
+各级党组织要把纪律挺在前面，严格执行中央八项规定精神，坚决纠治四风问题。
+
+二、压实管党治党政治责任
+党委书记是第一责任人，班子成员履行一岗双责。要强化日常监督，用好监督执纪四种形态。
+"""
+
+FAZHAN = """推动经济高质量发展的几点思考
+
+一、把握高质量发展的内涵
+高质量发展是体现新发展理念的发展，要坚持创新驱动，培育新质生产力。
+县域经济要立足资源禀赋，发展特色产业集群，优化营商环境，扩大有效投资。
+
+二、以改革促发展
+深化重点领域改革，激发市场主体活力，推动产业转型升级和绿色低碳发展。
+"""
+
+QUNZHONG = """群众工作与基层治理
+
+一、倾听群众呼声
+群众反映强烈的突出问题，往往集中在教育、医疗、住房、养老等民生领域。
+要坚持和发展新时代枫桥经验，把矛盾纠纷化解在基层，及时回应群众急难愁盼。
+
+二、健全基层治理体系
+推进网格化管理，完善村（居）民自治，畅通诉求表达渠道。
+"""
+
+MINUTES = """中共清河县委理论学习中心组2024年第2次集体学习会议纪要
+
+时间：2024年4月12日上午9:00
+地点：县委常委会议室
+主持人：张建华（县委书记）
+参加人员：张建华、李明、王芳、刘强
+记录人：周敏
+学习主题：党风廉政建设和反腐败工作
+
+一、学习内容
+集中学习了党风廉政建设有关文件，观看了警示教育片。
+
+二、发言摘要
+张建华同志：要落实全面从严治党主体责任，把纪律和规矩挺在前面。
+李明同志：要加强对权力运行的制约和监督，坚决纠治四风。
+
+三、下步要求
+各单位要结合实际，抓好学习成果转化。
+"""
+
+
+def write_corpus(folder: Path) -> dict[str, Path]:
+    """Write four small documents (one GBK-encoded) and return their paths by key."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "lianzheng": (folder / "党风廉政建设学习辅导.txt", LIANZHENG, "utf-8"),
+        "fazhan": (folder / "高质量发展.txt", FAZHAN, "gb18030"),
+        "qunzhong": (folder / "群众工作.md", QUNZHONG, "utf-8"),
+        "minutes": (folder / "2024年第2次学习纪要.txt", MINUTES, "utf-8"),
+    }
+    for path, text, encoding in files.values():
+        path.write_bytes(text.encode(encoding))
+    return {key: path for key, (path, _, _) in files.items()}
