@@ -1,0 +1,93 @@
+"""Render reading lists and year plans to files an organiser hands out: docx, md, csv, pdf."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from kb.export import csv, docx, markdown, pdf
+from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
+
+__all__ = [
+    "LIST_FORMATS", "PLAN_FORMATS", "MIME_TYPES", "ExportItem", "ExportList", "ExportPlan", "PlanMonth",
+    "export_list", "export_plan", "render_list", "render_plan", "suggested_filename",
+]
+
+LIST_FORMATS: dict[str, Callable[[ExportList], bytes]] = {
+    "docx": docx.render_list,
+    "md": markdown.render_list,
+    "csv": csv.render_list,
+    "pdf": pdf.render_list,
+}
+PLAN_FORMATS: dict[str, Callable[[ExportPlan], bytes]] = {
+    "docx": docx.render_plan,
+    "md": markdown.render_plan,
+    "pdf": pdf.render_plan,
+}
+# For st.download_button(mime=...).
+MIME_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "md": "text/markdown; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
+_ALIASES = {"markdown": "md", "word": "docx"}
+
+
+T = TypeVar("T", ExportList, ExportPlan)
+
+
+def _renderer(registry: dict[str, Callable[[T], bytes]], fmt: str, what: str) -> Callable[[T], bytes]:
+    key = fmt.strip().lower().lstrip(".")
+    key = _ALIASES.get(key, key)
+    if key not in registry:
+        raise ValueError(f"不支持的{what}导出格式：{fmt!r}，可选格式：{'、'.join(registry)}")
+    return registry[key]
+
+
+def render_list(lst: ExportList, fmt: str) -> bytes:
+    """The reading list rendered as fmt (docx, md, csv or pdf), as bytes."""
+    return _renderer(LIST_FORMATS, fmt, "学习材料清单")(lst)
+
+
+def render_plan(plan: ExportPlan, fmt: str) -> bytes:
+    """The year plan rendered as fmt (docx, md or pdf), as bytes."""
+    return _renderer(PLAN_FORMATS, fmt, "年度学习计划")(plan)
+
+
+def _write_atomically(data: bytes, path: Path) -> Path:
+    """Write to a temporary file beside path, then rename, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export_list(lst: ExportList, fmt: str, path: Path) -> Path:
+    """Write the reading list as fmt to path and return path."""
+    return _write_atomically(render_list(lst, fmt), path)
+
+
+def export_plan(plan: ExportPlan, fmt: str, path: Path) -> Path:
+    """Write the year plan as fmt to path and return path."""
+    return _write_atomically(render_plan(plan, fmt), path)
+
+
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def suggested_filename(stem: str, fmt: str) -> str:
+    """A download file name such as "党的创新理论-学习材料清单.docx", safe on Windows too."""
+    clean = _UNSAFE_NAME.sub("_", stem).strip(" ._") or "导出"
+    return f"{clean[:80]}.{fmt.strip().lower().lstrip('.')}"

@@ -1,0 +1,125 @@
+"""The Chinese wording every export format shares: titles, citations, labels and text cleaning."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
+
+KIND_LABELS = {"theory": "理论文章", "minutes": "会议纪要"}
+MISSING_MARK = "（原文已删除）"
+WHOLE_DOCUMENT = "（通读全文）"
+NO_PASSAGE = "（原文已删除，无摘录）"
+STATUS_OK = "正常"
+STATUS_MISSING = "原文已删除"
+SECTION_SEPARATOR = " > "
+
+# XML 1.0 forbids these; PDF extraction leaves form feeds and stray NULs in passages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str | None) -> str:
+    """Return text safe for XML-based formats: no control characters, \\n line ends, trimmed."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
+    text = _CONTROL.sub("", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split a passage into its non-empty lines, each one a paragraph when rendered."""
+    return [line.strip() for line in clean_text(text).split("\n") if line.strip()]
+
+
+def passage_placeholder(item: ExportItem) -> str:
+    """What stands in for the passage of an item that has none."""
+    return NO_PASSAGE if item.missing else WHOLE_DOCUMENT
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def page_label(item: ExportItem) -> str:
+    """"第3页" or "第3-5页"; empty when the page is unknown."""
+    start, end = item.page_start, item.page_end
+    if start is None:
+        start, end = end, None
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return f"第{start}页"
+    return f"第{start}-{end}页"
+
+
+def section_label(item: ExportItem) -> str:
+    return SECTION_SEPARATOR.join(clean_text(part) for part in item.section if clean_text(part))
+
+
+def status_label(item: ExportItem) -> str:
+    return STATUS_MISSING if item.missing else STATUS_OK
+
+
+def citation(item: ExportItem) -> str:
+    """"（来源：《标题》，2024-03-18，第3页，一、… > （二）…）", leaving out the parts that are unknown."""
+    parts = [f"《{clean_text(item.title)}》", clean_text(item.date), page_label(item), section_label(item)]
+    return "（来源：" + "，".join(part for part in parts if part) + "）"
+
+
+def item_title(item: ExportItem) -> str:
+    """The source title, with the deleted mark when the source is gone."""
+    title = clean_text(item.title)
+    return title + MISSING_MARK if item.missing else title
+
+
+def item_heading(item: ExportItem) -> str:
+    """"3. 标题", with the deleted mark when the source is gone."""
+    return f"{item.number}. {item_title(item)}"
+
+
+def chinese_date(iso: str) -> str:
+    """"2024-03-18" -> "2024年3月18日"; anything unparsable is shown as given."""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return clean_text(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def list_title(lst: ExportList) -> str:
+    return f"《{clean_text(lst.name)}》学习材料清单"
+
+
+def list_intro(lst: ExportList) -> str:
+    """One sentence telling the reader what the list holds and how to use it."""
+    if not lst.items:
+        return "本清单暂未收录学习材料。"
+    intro = f"本清单共收录学习材料{len(lst.items)}项，按学习顺序排列，请结合导读认真研读原文。"
+    missing = sum(item.missing for item in lst.items)
+    if missing:
+        intro += f"其中{missing}项的原文已从资料库删除，仅保留摘录。"
+    return intro
+
+
+def plan_title(plan: ExportPlan) -> str:
+    return clean_text(plan.title) or f"{plan.year}年度理论学习中心组学习计划"
+
+
+def month_label(month: PlanMonth) -> str:
+    return f"{month.month}月"
+
+
+def sorted_months(plan: ExportPlan) -> list[PlanMonth]:
+    return sorted(plan.months, key=lambda month: month.month)
+
+
+def reading_line(item: ExportItem) -> str:
+    """A reading as one line for plan tables: "1. 《标题》（第3页）（原文已删除）"."""
+    line = f"{item.number}. 《{clean_text(item.title)}》"
+    page = page_label(item)
+    if page:
+        line += f"（{page}）"
+    return line + MISSING_MARK if item.missing else line

@@ -1,0 +1,56 @@
+"""Plain frozen records the export renderers take; the caller maps stored lists and plans onto them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """One entry of a reading list: a passage of a source document, or the whole document."""
+
+    number: int
+    title: str
+    date: str | None  # "2024-03-18", "2024-03" or "2024"
+    kind: str  # "theory" | "minutes"
+    page_start: int | None
+    page_end: int | None
+    section: tuple[str, ...]  # heading path inside the source, outermost first
+    text: str | None  # None when the whole document is to be read
+    note: str | None  # 导读 / 要点
+    missing: bool = False  # the source document was deleted since the list was made
+    source: str | None = None  # file name
+
+
+@dataclass(frozen=True)
+class ExportList:
+    """A reading list (学习材料清单) ready to render."""
+
+    name: str
+    topic: str | None
+    description: str | None
+    created: str  # ISO date
+    items: tuple[ExportItem, ...]
+
+
+@dataclass(frozen=True)
+class PlanMonth:
+    """One month of a year study plan."""
+
+    month: int
+    theme: str
+    format: str  # 专题研讨 / 集中学习 / 现场教学 / 专题党课 / 交流研讨
+    readings: tuple[ExportItem, ...]
+    coverage: tuple[str, ...]  # past sessions that already covered the theme, one line each
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """A year study plan (年度学习计划) ready to render."""
+
+    year: int
+    title: str  # empty means the default "{year}年度理论学习中心组学习计划"
+    main_line: str  # 主线
+    unit: str | None  # the issuing unit, e.g. "中共某某委员会理论学习中心组"
+    months: tuple[PlanMonth, ...]
