@@ -129,7 +129,7 @@ def _filter_sql(filters: Filters) -> tuple[str, list]:
         params.append(filters.since)
     if filters.until:
         clauses.append("d.date IS NOT NULL AND d.date <= ?")
-        params.append(filters.until)
+        params.append(filters.until + "-99")  # "until 2024" includes every day of 2024
     if filters.tags:
         marks = ",".join("?" * len(filters.tags))
         clauses.append(f"d.id IN (SELECT doc_id FROM document_tags WHERE tag IN ({marks}))")

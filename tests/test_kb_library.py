@@ -127,6 +127,9 @@ def test_filters_restrict_results(kb, corpus):
     dated = kb.search("党风廉政建设", k=20, filters=Filters(since="2024-04", until="2024-04-30"))
     assert dated and {h.date for h in dated} == {"2024-04-12"}
     assert kb.search("党风廉政建设", k=20, filters=Filters(since="2030")) == []
+    by_year = kb.search("党风廉政建设", k=20, filters=Filters(since="2024", until="2024"))
+    assert by_year and {h.date for h in by_year} == {"2024-04-12"}
+    assert kb.search("党风廉政建设", k=20, filters=Filters(until="2024-04-11")) == []
     one_doc = kb.documents()[0].id
     assert {h.doc_id for h in kb.search("发展", k=20, filters=Filters(doc_ids=(one_doc,)))} <= {one_doc}
 
