@@ -78,6 +78,7 @@ class KnowledgeBase:
         self.show_progress = show_progress
         self._lock = threading.RLock()
         self._encoder = encoder
+        self._encoder_lock = threading.Lock()  # the UI loads the model in a background thread
         self._indexes: Indexes | None = None
         if self.data_dir.exists() and not self.data_dir.is_dir():
             raise InvalidInput(f"数据目录 {self.data_dir} 是一个文件：请用 --data 指定一个文件夹")
@@ -112,7 +113,9 @@ class KnowledgeBase:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = load_encoder(self.model_name)
+            with self._encoder_lock:  # two threads asking at once load the model once
+                if self._encoder is None:
+                    self._encoder = load_encoder(self.model_name)
         return self._encoder
 
     @property

@@ -1,0 +1,273 @@
+"""Shared UI pieces: the cached knowledge-base loader, the page wrapper, and reading-list buttons."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from kb.errors import KBError
+from kb.library import KnowledgeBase, default_data_dir, open_kb
+from kb.ui.text import list_name_for, unique_name
+
+log = logging.getLogger(__name__)
+
+# Browser tests run `streamlit run app.py` in a subprocess on a knowledge base built with the tests'
+# fake encoder; this variable (read only here) makes the app open it with the same encoder.
+ENV_FAKE_ENCODER = "KB_TEST_FAKE_ENCODER"
+REPO = Path(__file__).resolve().parents[2]
+
+_MODEL_READY: dict[str, threading.Event] = {}  # data directory -> its model has been loaded
+
+TARGET = "target_list"  # session key: the reading list that "加入清单" buttons add to
+_TARGET_WIDGET = "target_list_widget"
+
+CSS = """
+mark { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; }
+.kb-snippet { line-height: 1.85; font-size: 0.97rem; margin: 0.2rem 0 0.4rem 0; }
+.kb-meta { color: #6b6b6b; font-size: 0.86rem; }
+.kb-context { line-height: 1.9; font-size: 0.95rem; }
+.kb-ctx { color: #555; }
+.kb-passage { background: #fff4d1; border-bottom: 2px solid #e6a700; }
+.kb-fulltext { line-height: 1.9; white-space: pre-wrap; font-size: 0.96rem; }
+"""
+
+
+# ---- loading ------------------------------------------------------------------------------------
+def data_dir() -> Path:
+    """The data directory: KB_DATA (scripts/start.sh sets it), else the per-user default."""
+    return default_data_dir()
+
+
+def _fake_encoder():
+    """The tests' FakeEncoder, loaded from tests/conftest.py of this source checkout."""
+    path = REPO / "tests" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_kb_ui_test_conftest", path)
+    if spec is None or spec.loader is None:
+        raise KBError(f"{ENV_FAKE_ENCODER}=1 需要源码目录中的 {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FakeEncoder()
+
+
+def open_knowledge_base(path: Path) -> KnowledgeBase:
+    """Open the knowledge base in `path` (tests replace this function to inject an encoder)."""
+    encoder = _fake_encoder() if os.environ.get(ENV_FAKE_ENCODER) == "1" else None
+    return open_kb(path, encoder=encoder)
+
+
+def warm_up(kb: KnowledgeBase) -> threading.Event:
+    """Load the model in a background thread, so the first page shows at once and the model is
+    (nearly) ready by the time someone picks a topic; the event is set when loading has finished."""
+    ready = threading.Event()
+
+    def load() -> None:
+        try:
+            if kb.store.count_chunks():
+                _ = kb.encoder
+        except Exception:  # noqa: BLE001 - the first search reports the problem to the user
+            log.exception("loading the model failed")
+        finally:
+            ready.set()
+
+    threading.Thread(target=load, name="kb-model-warm-up", daemon=True).start()
+    return ready
+
+
+@st.cache_resource(show_spinner="正在打开资料库…")
+def load_kb(path: str) -> KnowledgeBase:
+    """One KnowledgeBase (and model) per process, shared by every browser session."""
+    kb = open_knowledge_base(Path(path))
+    if kb.store.count_chunks():
+        _ = kb.indexes  # read from disk (or brought up to date) before the first search
+    _MODEL_READY[path] = warm_up(kb)
+    return kb
+
+
+def model_ready(kb: KnowledgeBase) -> bool:
+    """Whether the background model load has finished (True when nothing is loading)."""
+    ready = _MODEL_READY.get(str(kb.data_dir))
+    return ready is None or ready.is_set()
+
+
+def current_kb() -> KnowledgeBase:
+    return load_kb(str(data_dir()))
+
+
+# ---- pages --------------------------------------------------------------------------------------
+def inject_css() -> None:
+    st.html(f"<style>{CSS}</style>")
+
+
+def show_unexpected(error: Exception) -> None:
+    """A bug, not a user mistake: one line for the user, the details folded away for whoever fixes it."""
+    log.exception("UI error")
+    st.error(f"出现了意外错误（{type(error).__name__}）。请刷新页面重试；如果问题持续，请把下面的技术细节发给管理员。")
+    with st.expander("技术细节（供管理员排查）"):
+        st.code("".join(traceback.format_exception(error)), language="text")
+
+
+def run_page(module: str) -> None:
+    """Render the page module kb.ui.<module> with the shared knowledge base."""
+    inject_css()
+    try:
+        kb = current_kb()
+    except KBError as e:
+        st.error(str(e))
+        st.info(f"数据目录：{data_dir()}（由环境变量 KB_DATA 指定）")
+        return
+    try:
+        page = importlib.import_module(f"kb.ui.{module}")
+        sidebar_summary(kb)
+        page.render(kb)
+    except KBError as e:
+        st.error(str(e))
+    except Exception as e:  # noqa: BLE001 - the user gets a message, not a traceback
+        show_unexpected(e)
+
+
+def page_exists(module: str) -> bool:
+    """Whether the optional page module kb.ui.<module> is installed (another engineer's pages)."""
+    try:
+        return importlib.util.find_spec(f"kb.ui.{module}") is not None
+    except ImportError:
+        return False
+
+
+def page(module: str, title: str, icon: str, *, default: bool = False) -> st.Page:
+    """A navigation entry that renders kb.ui.<module> (imported only when the page is opened)."""
+
+    def render_page() -> None:
+        run_page(module)
+
+    render_page.__name__ = module
+    return st.Page(render_page, title=title, icon=icon, url_path=module.removesuffix("_page"),
+                   default=default)
+
+
+def sidebar_summary(kb: KnowledgeBase) -> None:
+    with st.sidebar:
+        count = kb.store.count_documents()
+        st.caption(f"资料库：{count} 篇文档 · 数据目录 {kb.data_dir}")
+
+
+# ---- empty knowledge base -----------------------------------------------------------------------
+def import_sample(kb: KnowledgeBase) -> None:
+    """Ingest the bundled sample corpus with a progress bar and report the result."""
+    from kb.sample_kb import build_sample
+
+    bar = st.progress(0.0, text="正在导入示例资料…")
+    report = build_sample(kb, progress=progress_callback(bar))
+    bar.progress(1.0, text="导入完成")
+    st.session_state["last_report"] = report
+    st.success(f"已导入示例资料：新增 {len(report.added)} 篇，跳过 {len(report.skipped)} 篇。")
+
+
+def progress_callback(bar) -> Callable:
+    """An ingest progress callback that moves a st.progress bar."""
+
+    def update(p) -> None:
+        if p.stage == "embed":
+            bar.progress(0.95, text=f"正在计算语义向量（{p.total} 个片段）…")
+        elif p.total:
+            name = Path(p.path).name if p.path else ""
+            bar.progress(min(p.done / p.total, 0.95) * 0.95, text=f"正在读取 {p.done + 1}/{p.total}：{name}")
+
+    return update
+
+
+def empty_state(kb: KnowledgeBase) -> bool:
+    """When the knowledge base has no documents, say how to fill it; returns True if it was empty."""
+    if kb.store.count_documents():
+        return False
+    st.info(
+        "资料库还是空的。可以在左侧“资料导入”页面上传 PDF、Word、TXT、Markdown、HTML 文件，"
+        "或在命令行运行 `kb ingest 文件夹路径`；也可以先导入自带的示例资料（理论文章和学习会议纪要）体验一下。"
+    )
+    if st.button("导入示例资料", type="primary", key="import_sample"):
+        try:
+            import_sample(kb)
+        except KBError as e:
+            st.error(str(e))
+            return True
+        st.rerun()
+    return True
+
+
+# ---- reading lists ------------------------------------------------------------------------------
+def target_list(kb: KnowledgeBase) -> str | None:
+    """The list "加入清单" adds to: the one chosen in the sidebar, else the most recently changed."""
+    names = kb.lists.names()
+    chosen = st.session_state.get(TARGET)
+    if chosen in names:
+        return chosen
+    return names[0] if names else None
+
+
+def target_list_selector(kb: KnowledgeBase) -> None:
+    """The sidebar choice of the reading list that the add buttons fill."""
+    names = kb.lists.names()
+    with st.sidebar:
+        if not names:
+            st.caption("还没有学习清单：点击“加入清单”时会按检索主题自动新建一个。")
+            return
+        st.session_state[_TARGET_WIDGET] = target_list(kb)
+
+        def remember() -> None:
+            st.session_state[TARGET] = st.session_state[_TARGET_WIDGET]
+
+        st.selectbox("加入到学习清单", names, key=_TARGET_WIDGET, on_change=remember,
+                     help="检索结果和资料库中的“加入清单”按钮会把材料加到这里")
+
+
+def items_in_target(kb: KnowledgeBase) -> set[tuple[str, int | None]]:
+    """(doc_id, passage start) of every item already in the target list, to mark added hits."""
+    name = target_list(kb)
+    if name is None:
+        return set()
+    return {(item.doc_id, item.start) for item in kb.lists.get(name).items}
+
+
+def add_to_list(kb: KnowledgeBase, *, chunk_id: int | None = None, doc_id: str | None = None,
+                topic: str | None = None) -> None:
+    """Button callback: add a passage (chunk_id) or a whole document (doc_id) to the target list,
+    creating a list named after the topic when there is none yet."""
+    try:
+        name = target_list(kb)
+        if name is None:
+            name = unique_name(list_name_for(topic), kb.lists.names())
+            kb.lists.create(name, topic=topic or None)
+        if chunk_id is not None:
+            kb.lists.add_passage(name, chunk_id)
+            what = "片段"
+        else:
+            kb.lists.add_document(name, doc_id)
+            what = "全文"
+        st.session_state[TARGET] = name
+        st.toast(f"已把{what}加入学习清单《{name}》", icon="✅")
+    except KBError as e:
+        st.toast(str(e), icon="⚠️")
+
+
+def add_buttons(kb: KnowledgeBase, *, doc_id: str, chunk_id: int | None, start: int | None,
+                topic: str | None, added: set[tuple[str, int | None]], key: str) -> None:
+    """"加入片段" and "整篇加入" buttons side by side; disabled once the item is in the list."""
+    left, right, _ = st.columns([1, 1, 4])
+    if chunk_id is not None:
+        done = (doc_id, start) in added
+        left.button("已在清单" if done else "＋ 片段加入清单", key=f"{key}-p", disabled=done,
+                    on_click=add_to_list, args=(kb,), kwargs={"chunk_id": chunk_id, "topic": topic},
+                    help="把这一段（含页码和章节）加入左侧选定的学习清单")
+    else:
+        right = left  # only the whole-document button: keep it at the left edge
+    done = (doc_id, None) in added
+    right.button("全文已在清单" if done else "＋ 整篇加入清单", key=f"{key}-d", disabled=done,
+                 on_click=add_to_list, args=(kb,), kwargs={"doc_id": doc_id, "topic": topic},
+                 help="把整篇文档加入左侧选定的学习清单")

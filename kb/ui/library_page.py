@@ -1,0 +1,226 @@
+"""资料库: browse the shared database by kind, year and tag; read a document by chunk or page; the
+timeline of past study sessions."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+
+import streamlit as st
+
+from kb.library import KnowledgeBase
+from kb.store import DocumentRecord, Filters
+from kb.ui import common
+from kb.ui.text import kind_label, section_label
+
+SORTS = {"date": "日期（新→旧）", "title": "标题", "added": "最近导入"}
+KIND, YEARS, TAGS, SORT, TITLE, OPEN = "lib_kind", "lib_years", "lib_tags", "lib_sort", "lib_title", "lib_open"
+TABLE = "lib_table"
+VIEW, DOCS, TIMELINE = "lib_view", "docs", "timeline"
+CHUNKS_PER_PAGE = 30
+
+
+def _year(doc: DocumentRecord) -> str:
+    return doc.date[:4] if doc.date else "日期不详"
+
+
+def filtered_documents(kb: KnowledgeBase) -> list[DocumentRecord]:
+    """The facet controls (kind, year, tag, title, order) and the documents they select."""
+    every = kb.documents()
+    years = sorted({_year(d) for d in every}, reverse=True)
+    tags = [t for t, _ in kb.store.all_tags()]
+    c1, c2, c3, c4, c5 = st.columns([2.1, 1.3, 1.5, 1.3, 1.6])
+    kind = c1.segmented_control("类型", ["all", "theory", "minutes"], default="all", required=True, key=KIND,
+                                format_func=lambda k: "全部" if k == "all" else kind_label(k))
+    chosen_years = c2.multiselect("年份", years, key=YEARS, placeholder="不限")
+    chosen_tags = c3.multiselect("标签", tags, key=TAGS, placeholder="不限") if tags else []
+    order = c4.selectbox("排序", list(SORTS), format_func=SORTS.get, key=SORT)
+    needle = c5.text_input("标题包含", key=TITLE, placeholder="输入标题中的词").strip()
+    filters = Filters(kind=None if kind in (None, "all") else kind, tags=tuple(chosen_tags))
+    docs = kb.documents(filters, order=order)
+    if chosen_years:
+        docs = [d for d in docs if _year(d) in chosen_years]
+    if needle:
+        docs = [d for d in docs if needle.lower() in d.title.lower()]
+    return docs
+
+
+def _pick_row() -> None:
+    """Table callback: a clicked row opens that document."""
+    rows = st.session_state[TABLE].selection.rows
+    if rows:
+        st.session_state[OPEN] = st.session_state["_lib_table_ids"][rows[0]]
+
+
+def document_table(docs: list[DocumentRecord]) -> None:
+    """The selected documents as a table; clicking a row opens the document below."""
+    st.session_state["_lib_table_ids"] = [d.id for d in docs]
+    st.dataframe(
+        [
+            {"标题": d.title, "类型": kind_label(d.kind), "日期": d.date or "—",
+             "页数": str(d.page_count) if d.page_count else "—", "片段": d.chunk_count, "字数": d.char_count,
+             "标签": "、".join(d.tags), "文件": d.file_name}
+            for d in docs
+        ],
+        hide_index=True, width="stretch", height=min(38 + 35 * len(docs), 420), key=TABLE,
+        on_select=_pick_row, selection_mode="single-row",
+    )
+
+
+def _doc_label(doc: DocumentRecord) -> str:
+    return f"{doc.date or '日期不详'} · {kind_label(doc.kind)} · {doc.title}"
+
+
+def _minutes_facts(kb: KnowledgeBase, doc: DocumentRecord) -> None:
+    """Date, theme, host, place, attendees and speakers of a session's minutes."""
+    session = _session_of(kb, doc)
+    rows = [("学习日期", session.get("date")), ("学习主题", session.get("theme")), ("主持人", session.get("host")),
+            ("地点", session.get("location")), ("参加人员", "、".join(session.get("attendees") or ())),
+            ("发言人", "、".join(session.get("speakers") or ())), ("记录人", session.get("recorder"))]
+    st.markdown("\n".join(f"- **{label}**：{html.escape(str(value))}" for label, value in rows if value))
+
+
+def _session_of(kb: KnowledgeBase, doc: DocumentRecord) -> dict:
+    """The session facts of a minutes document, with the organisers' corrections when the archive
+    module is there, else as extracted."""
+    try:
+        from kb.archive import session
+
+        return session(kb, doc.id).to_dict()
+    except ImportError:
+        m = doc.minutes
+        if m is None:
+            return {"date": doc.date}
+        return {"date": m.date or doc.date, "theme": m.theme, "host": m.host, "location": m.location,
+                "attendees": m.attendees, "speakers": m.speakers, "recorder": m.recorder}
+
+
+def _delete(kb: KnowledgeBase, doc_id: str) -> None:
+    doc = kb.delete(doc_id)
+    st.session_state.pop(OPEN, None)
+    st.toast(f"已从资料库删除《{doc.title}》", icon="🗑️")
+
+
+def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
+    """One document: its facts, its text as a whole, by chunk, and by page."""
+    st.subheader(f"《{doc.title}》")
+    facts = [kind_label(doc.kind), doc.date or "日期不详", doc.format.upper(),
+             f"{doc.page_count} 页" if doc.page_count else "", f"{doc.char_count} 字", f"{doc.chunk_count} 个片段"]
+    st.caption(" · ".join(f for f in facts if f) + (f" · 标签：{'、'.join(doc.tags)}" if doc.tags else ""))
+    st.caption(f"来源文件：{doc.path} · 导入于 {doc.added_at[:16].replace('T', ' ')}")
+    if doc.warnings:
+        st.warning("导入提示：" + "；".join(doc.warnings))
+    added = common.items_in_target(kb)
+    common.add_buttons(kb, doc_id=doc.id, chunk_id=None, start=None, topic=None, added=added, key=f"view-{doc.id}")
+    if doc.kind == "minutes":
+        _minutes_facts(kb, doc)
+    text = kb.text(doc.id)
+    chunks = kb.chunks(doc.id)
+    pages = kb.store.document_pages(doc.id)
+    names = ["全文", f"分段（{len(chunks)}）"] + ([f"按页（{len(pages)}）"] if pages else [])
+    tabs = st.tabs(names)
+    with tabs[0], st.container(height=520):
+        st.html(f'<div class="kb-fulltext">{html.escape(text)}</div>')
+    with tabs[1]:
+        start = 0
+        if len(chunks) > CHUNKS_PER_PAGE:
+            pages_of_chunks = (len(chunks) + CHUNKS_PER_PAGE - 1) // CHUNKS_PER_PAGE
+            n = st.number_input("第几组片段", 1, pages_of_chunks, 1, key=f"chunkpage-{doc.id}",
+                                help=f"每组 {CHUNKS_PER_PAGE} 个片段")
+            start = (int(n) - 1) * CHUNKS_PER_PAGE
+        for chunk in chunks[start:start + CHUNKS_PER_PAGE]:
+            with st.container(border=True):
+                where = " · ".join(p for p in (
+                    f"片段 {chunk.ordinal + 1}",
+                    _pages(chunk.page_start, chunk.page_end),
+                    section_label(chunk.section),
+                ) if p)
+                st.html(f'<div class="kb-meta">{html.escape(where)}</div>'
+                        f'<div class="kb-snippet">{html.escape(chunk.text).replace(chr(10), "<br>")}</div>')
+                common.add_buttons(kb, doc_id=doc.id, chunk_id=chunk.id, start=chunk.start, topic=None,
+                                   added=added, key=f"chunk-{chunk.id}")
+    if pages:
+        with tabs[2]:
+            numbers = [p[0] for p in pages]
+            number = st.selectbox("页码", numbers, key=f"page-{doc.id}", format_func=lambda n: f"第 {n} 页")
+            _, lo, hi = pages[numbers.index(number)]
+            st.html(f'<div class="kb-fulltext">{html.escape(text[lo:hi])}</div>')
+    with st.expander("从资料库删除这篇文档"):
+        st.caption("删除后检索不到这篇文档；学习清单中引用它的条目会标为“原文已删除”。源文件不受影响。")
+        sure = st.checkbox("我确认要删除", key=f"sure-{doc.id}")
+        st.button("删除", key=f"delete-{doc.id}", disabled=not sure, on_click=_delete, args=(kb, doc.id))
+
+
+def _pages(start: int | None, end: int | None) -> str:
+    if start is None:
+        return ""
+    return f"第{start}页" if end in (None, start) else f"第{start}–{end}页"
+
+
+def browse_tab(kb: KnowledgeBase) -> None:
+    docs = filtered_documents(kb)
+    counts = Counter(d.kind for d in docs)
+    st.markdown(f"**共 {len(docs)} 篇**（理论文章 {counts['theory']} 篇，会议纪要 {counts['minutes']} 篇）")
+    if not docs:
+        st.info("没有符合筛选条件的文档，请放宽类型、年份、标签或标题条件。")
+        return
+    document_table(docs)
+    ids = [d.id for d in docs]
+    by_id = {d.id: d for d in docs}
+    if st.session_state.get(OPEN) not in ids:
+        st.session_state[OPEN] = ids[0]
+    chosen = st.selectbox("打开文档", ids, key=OPEN, format_func=lambda i: _doc_label(by_id[i]),
+                          help="在上表中点击一行，或在这里选择，查看全文、分段和页面")
+    st.divider()
+    document_view(kb, by_id[chosen])
+
+
+def timeline_tab(kb: KnowledgeBase) -> None:
+    """Past sessions, newest first, grouped by year: date, theme, host, speakers."""
+    minutes = kb.documents(Filters(kind="minutes"), order="date")
+    if not minutes:
+        st.info("资料库中还没有会议纪要。在“资料导入”页导入学习会议纪要后，这里会按时间列出历次集体学习。")
+        return
+    sessions = [_session_of(kb, d) | {"doc": d} for d in minutes]
+    sessions.sort(key=lambda s: s.get("date") or "", reverse=True)
+    st.markdown(f"**共 {len(sessions)} 次集体学习**")
+    year = None
+    for s in sessions:
+        this_year = (s.get("date") or "日期不详")[:4]
+        if this_year != year:
+            year = this_year
+            st.markdown(f"#### {year if year != '日期不详' else '日期不详'}")
+        with st.container(border=True):
+            left, right = st.columns([1, 5])
+            left.markdown(f"**{html.escape(s.get('date') or '日期不详')}**")
+            theme = s.get("theme") or s["doc"].title
+            people = []
+            if s.get("host"):
+                people.append(f"主持：{s['host']}")
+            if s.get("speakers"):
+                people.append(f"发言：{'、'.join(s['speakers'])}")
+            if s.get("location"):
+                people.append(f"地点：{s['location']}")
+            right.html(f"<div><b>{html.escape(theme)}</b></div>"
+                       f'<div class="kb-meta">{html.escape(" · ".join(people))}</div>')
+            right.button("查看纪要", key=f"timeline-{s['doc'].id}", on_click=_open_document, args=(s["doc"].id,))
+
+
+def _open_document(doc_id: str) -> None:
+    """Timeline button callback: show this document in the documents view, whatever the filters were."""
+    st.session_state.update({VIEW: DOCS, OPEN: doc_id, KIND: "all", YEARS: [], TAGS: [], TITLE: ""})
+
+
+def render(kb: KnowledgeBase) -> None:
+    st.title("资料库")
+    st.caption("全体成员共享的理论文章和学习会议纪要：按类型、年份、标签筛选，打开文档阅读全文、分段和原页面。")
+    if common.empty_state(kb):
+        return
+    common.target_list_selector(kb)
+    view = st.segmented_control("视图", [DOCS, TIMELINE], default=DOCS, required=True, key=VIEW,
+                                format_func=lambda v: "文档" if v == DOCS else "学习活动时间线",
+                                label_visibility="collapsed")
+    if view == TIMELINE:
+        timeline_tab(kb)
+    else:
+        browse_tab(kb)

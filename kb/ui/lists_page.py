@@ -1,0 +1,223 @@
+"""学习清单: create, edit, reorder and annotate reading lists, draft one from a topic, export them."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from kb.errors import KBError
+from kb.export import LIST_FORMATS, MIME_TYPES, render_list, suggested_filename
+from kb.library import KnowledgeBase
+from kb.presets import load_presets
+from kb.reading_list import CHANGED, MISSING, ReadingItem, ReadingList, draft_reading_list, to_export
+from kb.store import Filters
+from kb.ui import common
+from kb.ui.text import citation, kind_label, list_name_for, unique_name
+
+CURRENT = "lists_current"
+FORMAT_LABELS = {"docx": "Word（.docx）", "pdf": "PDF", "md": "Markdown", "csv": "表格（.csv）"}
+EXCERPT_CHARS = 160
+
+
+def _notify(message: str, ok: bool = True) -> None:
+    st.toast(message, icon="✅" if ok else "⚠️")
+
+
+def _safely(action, *args, done: str | None = None, **kwargs) -> None:
+    """Run a list edit from a button callback; a user mistake becomes a toast, not a traceback."""
+    try:
+        action(*args, **kwargs)
+    except KBError as e:
+        _notify(str(e), ok=False)
+        return
+    if done:
+        _notify(done)
+
+
+# ---- creating -----------------------------------------------------------------------------------
+def _create(kb: KnowledgeBase) -> None:
+    name = st.session_state.get("new_list_name", "").strip()
+    topic = st.session_state.get("new_list_topic", "").strip() or None
+    try:
+        kb.lists.create(name, topic=topic, description=st.session_state.get("new_list_desc", "").strip() or None)
+    except KBError as e:
+        _notify(str(e), ok=False)
+        return
+    st.session_state[CURRENT] = st.session_state[common.TARGET] = name
+    for key in ("new_list_name", "new_list_topic", "new_list_desc"):
+        st.session_state[key] = ""
+    _notify(f"已新建学习清单《{name}》：到“专题检索”或“资料库”页面加入材料")
+
+
+def _draft(kb: KnowledgeBase) -> None:
+    topic = st.session_state.get("draft_topic", "").strip()
+    if not topic:
+        _notify("请先选择或输入一个学习主题", ok=False)
+        return
+    name = st.session_state.get("draft_name", "").strip() or unique_name(list_name_for(topic), kb.lists.names())
+    kind = st.session_state.get("draft_kind")
+    try:
+        lst = draft_reading_list(kb, name, topic, k=int(st.session_state.get("draft_k", 8)),
+                                 filters=Filters(kind=kind if kind in ("theory", "minutes") else None))
+    except KBError as e:
+        _notify(str(e), ok=False)
+        return
+    st.session_state[CURRENT] = st.session_state[common.TARGET] = name
+    st.session_state["draft_name"] = ""
+    _notify(f"已起草学习清单《{name}》，共 {len(lst.items)} 条，请检查、调整后导出")
+
+
+def _preset_to_topic() -> None:
+    chosen = next((p for p in load_presets() if p.id == st.session_state.get("draft_preset")), None)
+    if chosen:
+        st.session_state["draft_topic"] = chosen.query
+
+
+def create_forms(kb: KnowledgeBase) -> None:
+    with st.expander("根据主题自动起草", expanded=not kb.lists.names()):
+        st.caption("按主题检索最相关的文档，每篇取最相关的一段，生成清单草稿，再由秘书组增删调整。")
+        presets = load_presets()
+        st.selectbox("预设主题", [p.id for p in presets], index=None, key="draft_preset",
+                     format_func={p.id: p.name for p in presets}.get, placeholder="选择问题领域或学习主题",
+                     on_change=_preset_to_topic)
+        st.text_input("主题", key="draft_topic", placeholder="例如：纠治形式主义官僚主义")
+        c1, c2 = st.columns(2)
+        c1.number_input("篇数", 1, 30, 8, key="draft_k")
+        c2.selectbox("只取", ["all", "theory", "minutes"], key="draft_kind",
+                     format_func=lambda k: "全部类型" if k == "all" else kind_label(k))
+        st.text_input("清单名称（可不填）", key="draft_name", placeholder="默认：主题 + 学习清单")
+        st.button("起草清单", type="primary", key="draft_go", on_click=_draft, args=(kb,))
+    with st.expander("新建空白清单"):
+        st.text_input("清单名称", key="new_list_name", placeholder="例如：2025年第3次集体学习材料")
+        st.text_input("学习主题（可选）", key="new_list_topic")
+        st.text_area("说明（可选）", key="new_list_desc", height=80)
+        st.button("新建", key="new_list_go", on_click=_create, args=(kb,))
+
+
+# ---- one list -----------------------------------------------------------------------------------
+def _rename(kb: KnowledgeBase, name: str) -> None:
+    new_name = st.session_state.get(f"edit-name-{name}", "").strip()
+    try:
+        lst = kb.lists.update(
+            name,
+            new_name=new_name if new_name and new_name != name else None,
+            topic=st.session_state.get(f"edit-topic-{name}", "").strip(),
+            description=st.session_state.get(f"edit-desc-{name}", "").strip(),
+        )
+    except KBError as e:
+        _notify(str(e), ok=False)
+        return
+    if st.session_state.get(common.TARGET) == name:
+        st.session_state[common.TARGET] = lst.name
+    st.session_state[CURRENT] = lst.name
+    _notify("已保存清单名称和说明")
+
+
+def _delete(kb: KnowledgeBase, name: str) -> None:
+    _safely(kb.lists.delete, name, done=f"已删除学习清单《{name}》")
+    st.session_state.pop(CURRENT, None)
+
+
+def _annotate(kb: KnowledgeBase, name: str, item_id: int) -> None:
+    note = st.session_state.get(f"note-{item_id}", "").strip()
+    _safely(kb.lists.annotate, name, item_id, note or None, done="已保存备注")
+
+
+def settings(kb: KnowledgeBase, lst: ReadingList) -> None:
+    with st.expander("修改名称、主题和说明"):
+        st.text_input("名称", value=lst.name, key=f"edit-name-{lst.name}")
+        st.text_input("学习主题", value=lst.topic or "", key=f"edit-topic-{lst.name}")
+        st.text_area("说明", value=lst.description or "", key=f"edit-desc-{lst.name}", height=80)
+        st.button("保存", key=f"save-{lst.name}", on_click=_rename, args=(kb, lst.name))
+    with st.expander("删除这份清单"):
+        st.caption("只删除清单，不影响资料库中的文档。")
+        sure = st.checkbox("我确认要删除", key=f"sure-list-{lst.name}")
+        st.button("删除清单", key=f"delete-{lst.name}", disabled=not sure, on_click=_delete, args=(kb, lst.name))
+
+
+def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
+    """One item: number, title, citation, the passage, its note, and move/remove buttons."""
+    pages = ""
+    if item.page_start is not None:
+        pages = f"第{item.page_start}页" if item.page_end in (None, item.page_start) \
+            else f"第{item.page_start}–{item.page_end}页"
+    with st.container(border=True):
+        body, buttons = st.columns([6, 1])
+        what = "片段" if item.is_passage else "全文"
+        body.html(
+            f"<div><b>{item.position}. 《{html.escape(item.title)}》</b>"
+            f'<span class="kb-meta">（{what}）</span></div>'
+            f'<div class="kb-meta">{html.escape(citation(item.date, item.kind, pages, item.section))}</div>'
+        )
+        if item.status == MISSING:
+            body.warning("原文已从资料库删除；导出时会标注“原文已删除”。")
+        elif item.status == CHANGED:
+            body.warning("原文已更新，这一段在新版本中找不到了，请核对。")
+        if item.text:
+            excerpt = item.text if len(item.text) <= EXCERPT_CHARS else item.text[:EXCERPT_CHARS] + "…"
+            body.html(f'<div class="kb-snippet">{html.escape(excerpt)}</div>')
+        body.text_input("备注 / 学习提示", value=item.note or "", key=f"note-{item.id}",
+                        placeholder="例如：重点读第二部分；会上请某同志领学",
+                        on_change=_annotate, args=(kb, lst.name, item.id))
+        last = len(lst.items)
+        buttons.button("上移", key=f"up-{item.id}", disabled=item.position == 1, width="stretch",
+                       on_click=_safely, args=(kb.lists.move, lst.name, item.id, item.position - 1))
+        buttons.button("下移", key=f"down-{item.id}", disabled=item.position == last, width="stretch",
+                       on_click=_safely, args=(kb.lists.move, lst.name, item.id, item.position + 1))
+        buttons.button("移除", key=f"remove-{item.id}", width="stretch",
+                       on_click=_safely, args=(kb.lists.remove, lst.name, item.id), kwargs={"done": "已移除"})
+
+
+@st.cache_data(show_spinner="正在生成文件…", max_entries=16)
+def _export_bytes(_lst: ReadingList, name: str, updated_at: str, generation: int, fmt: str) -> bytes:
+    """The exported file, rendered once per list version and format."""
+    return render_list(to_export(_lst), fmt)
+
+
+def export_bar(kb: KnowledgeBase, lst: ReadingList) -> None:
+    left, right = st.columns([2, 1])
+    fmt = left.segmented_control("导出格式", list(LIST_FORMATS), default="docx", required=True, key="export_fmt",
+                                 format_func=lambda f: FORMAT_LABELS.get(f, f))
+    data = _export_bytes(lst, lst.name, lst.updated_at, kb.store.generation, fmt)
+    right.download_button(f"下载 {FORMAT_LABELS.get(fmt, fmt)}", data=data,
+                          file_name=suggested_filename(f"{lst.name}-学习材料清单", fmt),
+                          mime=MIME_TYPES.get(fmt), type="primary", key="export_download",
+                          disabled=not lst.items, width="stretch")
+
+
+def list_view(kb: KnowledgeBase, lst: ReadingList) -> None:
+    st.subheader(f"《{lst.name}》")
+    facts = [f"学习主题：{lst.topic}" if lst.topic else "", f"{len(lst.items)} 条材料",
+             f"更新于 {lst.updated_at[:16].replace('T', ' ')}"]
+    st.caption(" · ".join(f for f in facts if f))
+    if lst.description:
+        st.markdown(html.escape(lst.description))
+    export_bar(kb, lst)
+    settings(kb, lst)
+    if not lst.items:
+        st.info("清单还是空的：在“专题检索”或“资料库”页面点击“加入清单”添加材料（先在左侧选中这份清单）。")
+        return
+    for item in lst.items:
+        item_row(kb, lst, item)
+
+
+def render(kb: KnowledgeBase) -> None:
+    st.title("学习清单")
+    st.caption("为一次集体学习编排学习材料：调整顺序、加备注，导出为 Word、PDF、Markdown 或表格发给成员。")
+    names = kb.lists.names()
+    side, main = st.columns([1, 2.6], gap="large")
+    with side:
+        if names:
+            if st.session_state.get(CURRENT) not in names:
+                st.session_state[CURRENT] = st.session_state.get(common.TARGET) \
+                    if st.session_state.get(common.TARGET) in names else names[0]
+            st.radio(f"全部清单（{len(names)}）", names, key=CURRENT)
+        create_forms(kb)
+    with main:
+        if not names:
+            st.info("还没有学习清单。可以在左侧“根据主题自动起草”一份，或新建空白清单后从检索结果中添加。")
+            return
+        lst = kb.lists.get(st.session_state[CURRENT])
+        st.session_state[common.TARGET] = lst.name  # the list being edited is where "加入清单" adds next
+        list_view(kb, lst)

