@@ -13,6 +13,7 @@ from ingest.chunker import chunk_document
 from ingest.errors import UnreadableFile
 from ingest.pipeline import ReadOptions, discover, read_document
 from ingest.types import Document, Skipped
+from kb.archive import carry_edits
 from kb.reading_list import repoint_items
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.store import doc_id_for, now
@@ -231,6 +232,7 @@ class Ingestor:
             )
             if item.replaces:
                 repoint_items(self.store, item.replaces, doc_id)
+                carry_edits(self.store, item.replaces, doc_id)
             self.store.put_embeddings(self.kb.model_name, {k: vectors[k] for k in item.keys})
         self.kb._index_changed(
             removed=np.array(removed, dtype=np.int64),

@@ -100,7 +100,9 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "003_sessions_and_plans",
         """
-        -- Corrections organisers make to what was extracted from a minutes document.
+        -- Corrections organisers make to what was extracted from a minutes document: a NULL column
+        -- keeps the extracted value; attendees and speakers are JSON arrays. No foreign key: a file
+        -- deleted and imported again (same content, same id) gets its corrections back.
         CREATE TABLE session_edits(
             doc_id TEXT PRIMARY KEY,
             date TEXT,
@@ -111,15 +113,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             speakers TEXT,
             updated_at TEXT NOT NULL
         );
+        -- One plan per year; an empty title means the default "{year}年度理论学习中心组学习计划".
         CREATE TABLE plans(
             id INTEGER PRIMARY KEY,
-            year INTEGER NOT NULL,
-            title TEXT NOT NULL,
+            year INTEGER NOT NULL UNIQUE,
+            title TEXT NOT NULL DEFAULT '',
             main_line TEXT NOT NULL DEFAULT '',
             unit TEXT,
             created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE(year, title)
+            updated_at TEXT NOT NULL
         );
         CREATE TABLE plan_months(
             plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,

@@ -1,5 +1,5 @@
 """The CLI's command modules; each adds its subcommands with register(subparsers)."""
 
-from kb.commands import documents, lists
+from kb.commands import documents, lists, plans
 
-MODULES = [documents, lists]
+MODULES = [documents, lists, plans]

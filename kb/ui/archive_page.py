@@ -1,0 +1,151 @@
+"""Streamlit page for the session archive (学习档案): sessions, corrections, attendance, past coverage."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import streamlit as st
+
+from kb import archive
+from kb.errors import KBError
+from kb.ui.common import empty_state
+from kb.ui.text import highlight_html
+
+ALL_YEARS = "全部年份"
+
+
+def _year_choice(found: list[archive.Session], key: str) -> int | None:
+    years: list[int | str] = sorted({s.year for s in found if s.year}, reverse=True)
+    choice = st.selectbox("年份", [ALL_YEARS, *years], key=key)
+    return None if choice == ALL_YEARS else int(str(choice))
+
+
+def _names(names) -> str:
+    return "、".join(names)
+
+
+def _session_rows(found: list[archive.Session]) -> list[dict]:
+    return [
+        {
+            "日期": s.date or "日期不详",
+            "学习主题": s.theme or s.title,
+            "主持人": s.host or "",
+            "参加人数": len(s.attendees),
+            "发言人": _names(s.speakers),
+            "已更正": "、".join(archive.FIELD_NAMES[f] for f in s.edited),
+        }
+        for s in found
+    ]
+
+
+def _edit_form(kb, s: archive.Session) -> None:
+    """Correct the fields extraction got wrong; a saved correction outlives re-imports of the file."""
+    with st.form(f"archive_edit_{s.doc_id}"):
+        st.caption(f"《{s.title}》 · 文档 {s.doc_id} · 记录人：{s.recorder or '—'}")
+        left, right = st.columns(2)
+        date = left.text_input("日期", s.date or "", help="如 2024-03-19")
+        host = right.text_input("主持人", s.host or "")
+        theme = st.text_input("学习主题", s.theme or "")
+        location = st.text_input("地点", s.location or "")
+        attendees = st.text_area("参加人员（顿号分隔）", _names(s.attendees), height=80)
+        speakers = st.text_area("发言人（按发言顺序，顿号分隔）", _names(s.speakers), height=68)
+        save = st.form_submit_button("保存更正", type="primary")
+    if save:
+        given = {"date": date, "theme": theme, "host": host, "location": location,
+                 "attendees": attendees, "speakers": speakers}
+        shown = {"date": s.date or "", "theme": s.theme or "", "host": s.host or "", "location": s.location or "",
+                 "attendees": _names(s.attendees), "speakers": _names(s.speakers)}
+        # Only fields the organiser changed become corrections; the rest keep following the file.
+        changed = {k: v for k, v in given.items() if v.strip() != shown[k]}
+        try:
+            archive.edit_session(kb, s.doc_id, **changed)
+        except KBError as e:
+            st.error(str(e))
+            return
+        st.success("已保存更正。" if changed else "没有改动。")
+    if s.edited:
+        names = "、".join(archive.FIELD_NAMES[f] for f in s.edited)
+        st.caption(f"已更正的字段：{names}")
+        if st.button("恢复为自动识别的值", key=f"archive_reset_{s.doc_id}"):
+            archive.edit_session(kb, s.doc_id, reset=s.edited)
+            st.rerun()
+
+
+def _sessions_tab(kb, everything: list[archive.Session]) -> None:
+    left, right = st.columns([1, 2])
+    with left:
+        year = _year_choice(everything, "archive_year")
+    with right:
+        theme = st.text_input("主题包含", key="archive_theme", placeholder="如：廉政、基层治理")
+    found = archive.sessions(kb, year=year, theme=theme)
+    st.caption(f"共 {len(found)} 次集体学习")
+    if not found:
+        st.info("没有符合条件的学习活动。")
+        return
+    st.dataframe(_session_rows(found), hide_index=True, width="stretch", height=min(38 + 35 * len(found), 600))
+    labels = {s.doc_id: s.label for s in found}
+    chosen = st.selectbox("查看或更正一次学习", list(labels), format_func=lambda d: labels[d], key="archive_session")
+    current = next(s for s in found if s.doc_id == chosen)
+    st.markdown(f"**参加人员**（{len(current.attendees)} 人）：{_names(current.attendees) or '—'}")
+    st.markdown(f"**发言人**：{_names(current.speakers) or '—'}")
+    with st.expander("更正抽取有误的字段"):
+        _edit_form(kb, current)
+
+
+def _attendance_csv(result: archive.Attendance) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "参加次数", "发言次数", "主持次数", "学习次数", "出勤率", "缺席"])
+    for m in result.members:
+        writer.writerow([m.name, m.attended, m.spoke, m.hosted, m.sessions, f"{m.rate:.0%}", "；".join(m.missed)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
+
+
+def _attendance_tab(kb, everything: list[archive.Session]) -> None:
+    year = _year_choice(everything, "archive_attendance_year")
+    result = archive.attendance(kb, year)
+    st.metric("集体学习次数", len(result.sessions))
+    if not result.members:
+        st.info("没有可统计的参加人员。")
+        return
+    st.dataframe(
+        [{"姓名": m.name, "参加": m.attended, "发言": m.spoke, "主持": m.hosted, "出勤率": f"{m.rate:.0%}",
+          "缺席": "；".join(label.split(" ")[0] for label in m.missed)} for m in result.members],
+        hide_index=True, width="stretch", height=min(38 + 35 * len(result.members), 600),
+    )
+    st.download_button("下载出勤统计（CSV）", _attendance_csv(result),
+                       file_name=f"出勤统计-{year or '全部'}.csv", mime="text/csv", key="archive_attendance_csv")
+
+
+def _coverage_tab(kb) -> None:
+    st.caption("输入一个主题，查看往期哪些集体学习已经学过：按纪要内容和学习主题的相近程度排序。")
+    topic = st.text_input("主题", key="archive_topic", placeholder="如：党风廉政建设")
+    if not topic.strip():
+        return
+    found = archive.coverage(kb, topic, k=5)
+    if not any(c.covered for c in found):
+        st.info(f"往期学习中没有与“{topic}”明显相关的专题，这是一个新主题。以下为最接近的几次：")
+    for c in found:
+        flag = "已学过" if c.covered else "相关度低"
+        st.markdown(f"**{c.session.date or '日期不详'}　{c.session.theme or c.session.title}**　（{flag}）")
+        st.progress(min(c.relevance, 1.0), text=f"相关度 {c.relevance:.2f} · 主持：{c.session.host or '—'}")
+        if c.snippet:
+            st.html(f'<div class="kb-snippet">{highlight_html(c.snippet, c.highlights)}</div>')
+
+
+def render(kb) -> None:
+    st.title("学习档案")
+    if empty_state(kb):
+        return
+    everything = archive.sessions(kb)
+    if not everything:
+        st.info("资料库中还没有会议纪要。导入学习会议纪要后，每份纪要就是学习档案中的一次集体学习。")
+        return
+    sessions_tab, attendance_tab, coverage_tab = st.tabs(["历次学习", "出勤统计", "往期覆盖"])
+    with sessions_tab:
+        _sessions_tab(kb, everything)
+    with attendance_tab:
+        _attendance_tab(kb, everything)
+    with coverage_tab:
+        _coverage_tab(kb)

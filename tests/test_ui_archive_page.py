@@ -1,0 +1,126 @@
+"""The 学习档案 page under Streamlit's AppTest, on the sample corpus with the fake encoder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FakeEncoder
+from streamlit.testing.v1 import AppTest
+
+from kb import archive
+from kb.library import KnowledgeBase
+from kb.sample_kb import SAMPLE_CORPUS, build_sample
+
+TESTS = Path(__file__).resolve().parent
+FACTS = json.loads((SAMPLE_CORPUS.parent / "minutes_facts.json").read_text(encoding="utf-8"))["minutes"]
+
+
+def page_script(data_dir: str, tests_dir: str, module: str) -> None:
+    import importlib
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, tests_dir)
+    from conftest import FakeEncoder
+
+    from kb.library import KnowledgeBase
+
+    @st.cache_resource
+    def load(path: str) -> KnowledgeBase:
+        return KnowledgeBase(path, encoder=FakeEncoder())
+
+    importlib.import_module(f"kb.ui.{module}").render(load(data_dir))
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ui-archive") / "data"
+    with KnowledgeBase(path, encoder=FakeEncoder()) as kb:
+        build_sample(kb)
+    return path
+
+
+@pytest.fixture
+def data(sample_dir, tmp_path):
+    """A copy of the sample knowledge base each test may change."""
+    return shutil.copytree(sample_dir, tmp_path / "data")
+
+
+def app(data: Path) -> AppTest:
+    at = AppTest.from_function(page_script, args=(str(data), str(TESTS), "archive_page"), default_timeout=60)
+    return at.run()
+
+
+def widget(elements, label):
+    return next(e for e in elements if e.label == label)
+
+
+def test_sessions_are_listed_and_filtered(data):
+    at = app(data)
+    assert not at.exception and at.title[0].value == "学习档案"
+    table = at.dataframe[0].value
+    assert list(table["日期"]) == sorted(f["date"] for f in FACTS)
+    assert list(table["主持人"]) == [f["host"] for f in sorted(FACTS, key=lambda f: f["date"])]
+    at.selectbox(key="archive_year").set_value(2024).run()
+    assert len(at.dataframe[0].value) == sum(f["date"].startswith("2024") for f in FACTS)
+    at.text_input(key="archive_theme").set_value("廉政").run()
+    assert list(at.dataframe[0].value["日期"]) == ["2024-03-19"]
+    at.text_input(key="archive_theme").set_value("没有这个主题").run()
+    assert any("没有符合条件" in i.value for i in at.info)
+
+
+def test_a_correction_is_saved_and_shown(data):
+    at = app(data)
+    first = sorted(FACTS, key=lambda f: f["date"])[0]
+    widget(at.text_input, "主持人").set_value("李明")
+    widget(at.text_area, "参加人员（顿号分隔）").set_value("张建华、李明")
+    widget(at.button, "保存更正").click().run()
+    assert not at.exception and any("已保存更正" in s.value for s in at.success)
+    with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
+        s = archive.sessions(kb)[0]
+        assert s.date == first["date"] and s.host == "李明" and s.attendees == ("张建华", "李明")
+        assert set(s.edited) == {"host", "attendees"}  # untouched fields are not frozen as corrections
+    at.run()
+    assert at.dataframe[0].value["主持人"][0] == "李明"
+    assert at.dataframe[0].value["已更正"][0] == "主持人、参加人员"
+    widget(at.button, "恢复为自动识别的值").click().run()
+    assert at.dataframe[0].value["主持人"][0] == first["host"]
+
+
+def test_attendance_tab(data):
+    at = app(data)
+    at.selectbox(key="archive_attendance_year").set_value(2025).run()
+    facts = [f for f in FACTS if f["date"].startswith("2025")]
+    assert at.metric[0].value == str(len(facts))
+    table = at.dataframe[1].value
+    rows = dict(zip(table["姓名"], table["参加"], strict=True))
+    for name, count in rows.items():
+        assert count == sum(name in f["attendees"] for f in facts), name
+    assert at.get("download_button")
+
+
+def test_coverage_tab(data):
+    at = app(data)
+    at.text_input(key="archive_topic").set_value("落实意识形态工作责任制").run()
+    assert not at.exception
+    headings = [m.value for m in at.markdown if m.value.startswith("**20")]
+    assert headings[0].startswith("**2024-10-22") and "已学过" in headings[0]
+
+
+def test_empty_knowledge_base_offers_the_sample(tmp_path):
+    at = app(tmp_path / "empty")
+    assert not at.exception and any("资料库还是空的" in i.value for i in at.info)
+    assert widget(at.button, "导入示例资料")
+
+
+def test_only_theory_documents(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "文章.txt").write_text("高质量发展\n\n县域经济要立足资源禀赋。", encoding="utf-8")
+    with KnowledgeBase(tmp_path / "data", encoder=FakeEncoder()) as kb:
+        kb.ingest([tmp_path / "docs"], kind="theory")
+    at = app(tmp_path / "data")
+    assert any("还没有会议纪要" in i.value for i in at.info)

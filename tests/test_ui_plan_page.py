@@ -1,0 +1,170 @@
+"""The 学习计划 page under Streamlit's AppTest, on the sample corpus with the fake encoder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FakeEncoder
+from streamlit.testing.v1 import AppTest
+
+from kb import plan as plans
+from kb.library import KnowledgeBase
+from kb.sample_kb import build_sample
+
+TESTS = Path(__file__).resolve().parent
+
+
+def page_script(data_dir: str, tests_dir: str, module: str) -> None:
+    import importlib
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, tests_dir)
+    from conftest import FakeEncoder
+
+    from kb.library import KnowledgeBase
+
+    @st.cache_resource
+    def load(path: str) -> KnowledgeBase:
+        return KnowledgeBase(path, encoder=FakeEncoder())
+
+    importlib.import_module(f"kb.ui.{module}").render(load(data_dir))
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ui-plan") / "data"
+    with KnowledgeBase(path, encoder=FakeEncoder()) as kb:
+        build_sample(kb)
+    return path
+
+
+@pytest.fixture
+def data(sample_dir, tmp_path):
+    return shutil.copytree(sample_dir, tmp_path / "data")
+
+
+@pytest.fixture
+def planned(data):
+    """The sample knowledge base with a 2027 plan: three themes, the first two drafted."""
+    with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
+        plans.create_plan(kb, 2027, "全年主线", themes=["党的创新理论", "乡村振兴", "生态文明"])
+        plans.draft_month(kb, 2027, 1, k=2)
+        plans.draft_month(kb, 2027, 2, k=2)
+    return data
+
+
+def app(data: Path) -> AppTest:
+    at = AppTest.from_function(page_script, args=(str(data), str(TESTS), "plan_page"), default_timeout=120)
+    return at.run()
+
+
+def widget(elements, label):
+    return next(e for e in elements if e.label == label)
+
+
+def open_kb(data: Path) -> KnowledgeBase:
+    return KnowledgeBase(data, encoder=FakeEncoder())
+
+
+def test_creating_a_plan_from_presets_drafts_every_month(data):
+    at = app(data)
+    assert not at.exception and at.title[0].value == "学习计划"
+    assert at.selectbox(key="plan_year_choice").value == "＋ 新建计划"
+    widget(at.number_input, "年份").set_value(2026)
+    widget(at.text_input, "全年学习主线").set_value("深入学习贯彻党的创新理论")
+    widget(at.button, "创建计划").click().run()
+    assert not at.exception
+    assert at.selectbox(key="plan_year_choice").value == 2026
+    assert at.subheader[0].value == "2026年度理论学习中心组学习计划"
+    table = at.dataframe[0].value
+    assert len(table) == 12 and "未起草" not in set(table["学习清单"]) and min(table["材料数"]) >= 1
+    with open_kb(data) as kb:
+        plan = plans.get_plan(kb, 2026)
+        proposed = [p.theme for p in plans.propose_themes(kb, 2026)]
+    assert plan.main_line == "深入学习贯彻党的创新理论"
+    assert [m.theme for m in plan.months] == proposed
+    assert list(table["学习主题"]) == [m.theme for m in plan.months]
+
+
+def test_editing_months_and_redrafting(planned):
+    at = app(planned)
+    assert at.selectbox(key="plan_year_choice").value == 2027
+    at.text_input(key="plan_theme_2027_2").set_value("基层治理与群众工作")
+    at.selectbox(key="plan_format_2027_2").set_value("现场教学")
+    at.text_input(key="plan_note_2027_4").set_value("待定")
+    widget(at.button, "保存各月安排").click().run()
+    assert not at.exception
+    with open_kb(planned) as kb:
+        plan = plans.get_plan(kb, 2027)
+    assert (plan.month(2).theme, plan.month(2).format) == ("基层治理与群众工作", "现场教学")
+    assert plan.month(4).note == "待定" and plan.month(1).theme == "党的创新理论"
+    assert plan.month(2).stale_list
+
+    at.selectbox(key="plan_month_2027").set_value(2).run()
+    assert any("主题已修改" in w.value for w in at.warning)
+    widget(at.button, "重新起草本月清单").click().run()
+    with open_kb(planned) as kb:
+        month = plans.get_plan(kb, 2027).month(2)
+        assert month.list_name == "2027年2月 基层治理与群众工作" and not month.stale_list
+        items = kb.lists.get(month.list_name).items
+    assert any(m.value.startswith("**学习清单《2027年2月 基层治理与群众工作》") for m in at.markdown)
+    widget(at.button, "移除").click().run()
+    with open_kb(planned) as kb:
+        assert len(kb.lists.get(month.list_name).items) == len(items) - 1
+
+
+def test_month_detail_shows_readings_and_past_sessions(planned):
+    at = app(planned)
+    at.selectbox(key="plan_month_2027").set_value(3).run()
+    assert any("本月还没有学习清单" in c.value for c in at.caption)
+    assert any(m.value.startswith("- 2025-06-10") for m in at.markdown)  # the 生态文明 session
+    widget(at.button, "起草本月清单").click().run()
+    with open_kb(planned) as kb:
+        assert plans.get_plan(kb, 2027).month(3).list_name == "2027年3月 生态文明"
+    at.selectbox(key="plan_month_2027").set_value(5).run()
+    assert any("请先为这个月填写学习主题" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label.startswith("为未起草")]  # every themed month has a list
+
+
+def test_header_export_and_delete(planned):
+    at = app(planned)
+    widget(at.text_area, "全年学习主线").set_value("新的主线")
+    widget(at.text_input, "制定单位").set_value("中共清河县委理论学习中心组")
+    widget(at.button, "保存").click().run()
+    assert not at.exception
+    with open_kb(planned) as kb:
+        plan = plans.get_plan(kb, 2027)
+    assert (plan.main_line, plan.unit) == ("新的主线", "中共清河县委理论学习中心组")
+    assert any("新的主线" in m.value for m in at.markdown)
+
+    at.radio(key="plan_export_format_2027").set_value("md").run()
+    widget(at.button, "生成导出文件").click().run()
+    assert not at.exception
+    fmt, data = at.session_state["plan_export_2027"]
+    text = data.decode("utf-8")
+    assert fmt == "md" and "新的主线" in text and "1月：党的创新理论" in text
+    assert at.get("download_button")
+
+    at.checkbox(key="plan_delete_sure_2027").check().run()
+    widget(at.button, "删除").click().run()
+    assert not at.exception
+    assert at.selectbox(key="plan_year_choice").value == "＋ 新建计划"
+    with open_kb(planned) as kb:
+        assert plans.plan_years(kb) == [] and "2027年1月 党的创新理论" in kb.lists.names()
+
+
+def test_a_duplicate_year_is_an_error_not_a_crash(planned):
+    at = app(planned)
+    at.selectbox(key="plan_year_choice").set_value("＋ 新建计划").run()
+    widget(at.number_input, "年份").set_value(2027)
+    widget(at.button, "创建计划").click().run()
+    assert not at.exception and any("已存在" in e.value for e in at.error)
+
+
+def test_empty_knowledge_base(tmp_path):
+    at = app(tmp_path / "empty")
+    assert not at.exception and any("资料库还是空的" in i.value for i in at.info)
