@@ -211,10 +211,18 @@ class Ingestor:
             for key, text in zip(item.keys, item.inputs, strict=True):
                 if key not in vectors:
                     todo[key] = text
+        cache = self.kb.embedding_cache
+        if todo and cache is not None:
+            cached = cache.get(model, list(todo))
+            vectors.update(cached)
+            todo = {k: t for k, t in todo.items() if k not in cached}
         if todo:
             self.progress(Progress(0, len(todo), "", "embed"))
             encoded = self.kb.encode(list(todo.values()), show_progress=self.kb.show_progress)
-            vectors.update(zip(todo.keys(), encoded, strict=True))
+            new = dict(zip(todo.keys(), encoded, strict=True))
+            vectors.update(new)
+            if cache is not None:
+                cache.put(model, new)
             self.report.encoded += len(todo)
         return vectors
 

@@ -17,12 +17,13 @@ from ingest.chunker import chunk_document
 from ingest.pipeline import ReadOptions
 from ingest.types import KINDS, Document, Heading, Page
 from kb.config import KBConfig
+from kb.embedding_cache import EmbeddingCache
 from kb.errors import FormatError, InvalidInput, KBError, ModelMismatch, NotFound
 from kb.indexes import Indexes
 from kb.ingesting import Ingestor, IngestReport, ProgressFn
 from kb.reading_list import ReadingLists
 from kb.representation import embed_key, embedding_input, keyword_input
-from kb.search import Hit, best_per_document, make_hits, rank_chunks
+from kb.search import Hit, best_per_document, make_hits, normalise_query, rank_chunks
 from kb.store import DB_NAME, ChunkRecord, DocumentRecord, Filters, Store
 
 if TYPE_CHECKING:
@@ -72,10 +73,12 @@ class KnowledgeBase:
         model: str | None = None,
         encoder: Encoder | None = None,
         show_progress: bool = False,
+        embedding_cache: EmbeddingCache | None = None,
     ):
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.config = config or KBConfig()
         self.show_progress = show_progress
+        self.embedding_cache = embedding_cache  # vectors shared with other knowledge bases (eval, bench)
         self._lock = threading.RLock()
         self._encoder = encoder
         self._encoder_lock = threading.Lock()  # the UI loads the model in a background thread
@@ -203,8 +206,12 @@ class KnowledgeBase:
         filters: Filters = Filters(),
         per_doc: bool = False,
         retriever: str = "hybrid",
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """The k best passages (or documents, with per_doc) for a topic; [] for an empty query."""
+        """The k best passages (or documents, with per_doc) for a topic; [] for an empty query.
+
+        `vector` is the query's embedding when the caller encoded many queries in one batch.
+        """
         if not query.strip() or self.store.count_chunks() == 0:
             return []
         if k < 1:
@@ -213,14 +220,14 @@ class KnowledgeBase:
         if allowed is not None and len(allowed) == 0:
             return []
         indexes = self.indexes
-        ranked = rank_chunks(self, query, k * 5 if per_doc else k, allowed, retriever)
+        ranked = rank_chunks(self, query, k * 5 if per_doc else k, allowed, retriever, vector)
         chunks = self.store.chunks([cid for cid, _ in ranked])
         if per_doc:
             ranked = best_per_document(ranked, {cid: c.doc_id for cid, c in chunks.items()})
         ranked = ranked[:k]
         docs = {d: rec for d in {chunks[c].doc_id for c, _ in ranked if c in chunks}
                 if (rec := self.store.document(d))}
-        terms = indexes.keyword.query_terms(" ".join(query.split()))
+        terms = indexes.keyword.query_terms(normalise_query(query))
         return make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars)
 
     # ---- documents --------------------------------------------------------------------------------

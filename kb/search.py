@@ -92,7 +92,9 @@ def fuse(
     return method([dense, keyword], weights=[config.dense_weight, config.keyword_weight])
 
 
-def rank_chunks(kb, query: str, k: int, allowed: np.ndarray | None, retriever: str) -> list[tuple[int, float]]:
+def rank_chunks(
+    kb, query: str, k: int, allowed: np.ndarray | None, retriever: str, vector: np.ndarray | None = None
+) -> list[tuple[int, float]]:
     """(chunk id, score) best first, from the chosen retriever(s)."""
     if retriever not in RETRIEVERS:
         raise InvalidInput(f"未知的检索方式 {retriever}，可选：{'、'.join(RETRIEVERS)}")
@@ -101,7 +103,8 @@ def rank_chunks(kb, query: str, k: int, allowed: np.ndarray | None, retriever: s
     empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
     dense = keyword = empty
     if retriever in ("hybrid", "dense"):
-        vector = kb.encode([query])[0]
+        if vector is None:
+            vector = kb.encode([query])[0]
         dense = kb.indexes.dense.search(vector, depth, allowed=allowed)
     if retriever in ("hybrid", "keyword"):
         keyword = kb.indexes.keyword.search(normalise_query(query), depth, allowed=allowed)

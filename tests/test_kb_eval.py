@@ -1,0 +1,75 @@
+"""`kb eval` end to end on a tiny BEIR-layout set the test writes (fake encoder)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import FakeEncoder
+
+from kb import cli, library
+from kb.embedding_cache import EmbeddingCache
+from kb.evaluate import RESULT_KEYS, load_beir, run_eval
+
+CORPUS = [
+    ("d1", "党风廉政建设", "全面从严治党，落实中央八项规定精神，坚决纠治四风。"),
+    ("d2", "高质量发展", "坚持创新驱动，培育新质生产力，优化营商环境，推动产业升级。"),
+    ("d3", "乡村振兴", "发展特色产业，壮大村集体经济，建设宜居宜业和美乡村。"),
+    ("d4", "生态文明", "践行绿水青山就是金山银山理念，推进河湖长制，守护一河清水。"),
+]
+QUERIES = [("q1", "八项规定 四风"), ("q2", "新质生产力 营商环境"), ("q3", "村集体经济"), ("q4", "河湖长制")]
+RELEVANT = {"q1": "d1", "q2": "d2", "q3": "d3", "q4": "d4"}
+
+
+@pytest.fixture
+def beir_dir(tmp_path):
+    folder = tmp_path / "beir"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text(
+        "\n".join(json.dumps({"id": i, "title": t, "text": x}, ensure_ascii=False) for i, t, x in CORPUS),
+        encoding="utf-8",
+    )
+    (folder / "queries.jsonl").write_text(
+        "\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in QUERIES), encoding="utf-8"
+    )
+    (folder / "qrels.tsv").write_text("".join(f"{q}\t{d}\t1\n" for q, d in RELEVANT.items()), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def encoder(monkeypatch):
+    fake = FakeEncoder()
+    monkeypatch.setattr(library, "load_encoder", lambda name: fake)
+    return fake
+
+
+def test_load_beir(beir_dir):
+    beir = load_beir(beir_dir)
+    assert len(beir.corpus) == 4 and beir.queries["q3"] == "村集体经济" and beir.qrels["q1"] == {"d1": 1.0}
+
+
+def test_eval_scores_the_pipeline_and_caches_embeddings(beir_dir, encoder, tmp_path):
+    cache = EmbeddingCache(tmp_path / "cache.sqlite3")
+    result = run_eval(beir_dir, retriever="keyword", cache=cache)
+    assert tuple(result) == RESULT_KEYS
+    # Every query shares a distinctive term with its own document only: keyword search is perfect.
+    assert result["ndcg@10"] == result["recall@10"] == result["mrr@10"] == result["recall@100"] == 1.0
+    assert (result["queries"], result["documents"]) == (4, 4)
+    encoded = encoder.texts_encoded
+    hybrid = run_eval(beir_dir, cache=cache, max_queries=2)
+    assert hybrid["queries"] == 2 and 0 < hybrid["ndcg@10"] <= 1
+    # The rerun ingested into a new throw-away knowledge base, but no chunk was encoded again.
+    assert encoder.texts_encoded - encoded == 2  # just the two queries
+
+
+def test_eval_cli_json_has_exactly_the_documented_keys(beir_dir, encoder, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("KB_CACHE", str(tmp_path / "cache"))
+    assert cli.main(["eval", str(beir_dir), "--json", "--retriever", "dense"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == set(RESULT_KEYS)
+    assert result["documents"] == 4
+
+
+def test_eval_on_a_folder_that_is_not_beir(tmp_path, encoder, capsys):
+    assert cli.main(["eval", str(tmp_path)]) == 1
+    assert "corpus.jsonl" in capsys.readouterr().err
