@@ -1,8 +1,13 @@
 """学习资料库: the Streamlit front end over the kb library (`streamlit run app.py`, data from KB_DATA)."""
 
-import streamlit as st
+import os
 
-from kb.ui.common import page, page_exists
+# Idle torch threads spin by default and, on 2 busy cores, slow encoding ~5x; must be set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import streamlit as st  # noqa: E402
+
+from kb.ui.common import page, page_exists  # noqa: E402
 
 st.set_page_config(page_title="学习资料库", page_icon="📚", layout="wide", initial_sidebar_state="expanded")
 
