@@ -330,28 +330,24 @@ class Store:
             ),
         )
         self.add_tags(doc_id, tags)
+        ids = self._insert_chunks(doc_id, chunks, search_texts, embed_keys)
+        self._bump_generation()
+        return doc_id, ids
+
+    def _insert_chunks(
+        self, doc_id: str, chunks: Sequence[Chunk], search_texts: Sequence[str], embed_keys: Sequence[str]
+    ) -> list[int]:
         ids = []
         for chunk, search_text, key in zip(chunks, search_texts, embed_keys, strict=True):
             cursor = self.db.execute(
                 """INSERT INTO chunks(doc_id, ordinal, char_start, char_end, page_start, page_end,
                                       section, text, search_text, embed_key)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    doc_id,
-                    chunk.ordinal,
-                    chunk.start,
-                    chunk.end,
-                    chunk.page_start,
-                    chunk.page_end,
-                    json.dumps(list(chunk.section), ensure_ascii=False),
-                    chunk.text,
-                    search_text,
-                    key,
-                ),
+                (doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.page_start, chunk.page_end,
+                 json.dumps(list(chunk.section), ensure_ascii=False), chunk.text, search_text, key),
             )
             ids.append(cursor.lastrowid)
-        self._bump_generation()
-        return doc_id, ids
+        return ids
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Delete a document and its chunks (inside the caller's transaction); returns the chunk ids."""
@@ -366,16 +362,7 @@ class Store:
         """Swap a document's chunks for new ones (re-chunking); returns (old ids, new ids)."""
         old = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-        new = []
-        for chunk, search_text, key in zip(chunks, search_texts, embed_keys, strict=True):
-            cursor = self.db.execute(
-                """INSERT INTO chunks(doc_id, ordinal, char_start, char_end, page_start, page_end,
-                                      section, text, search_text, embed_key)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.page_start, chunk.page_end,
-                 json.dumps(list(chunk.section), ensure_ascii=False), chunk.text, search_text, key),
-            )
-            new.append(cursor.lastrowid)
+        new = self._insert_chunks(doc_id, chunks, search_texts, embed_keys)
         self._bump_generation()
         return old, new
 
