@@ -7,10 +7,11 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.metrics import evaluate
+from kb.config import KBConfig
 from kb.embedding_cache import EmbeddingCache
 from kb.errors import InvalidInput
 
@@ -30,7 +31,9 @@ def _read_jsonl(path: Path) -> list[dict]:
         with path.open(encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
     except FileNotFoundError:
-        raise InvalidInput(f"评测目录缺少 {path.name}：需要 BEIR 格式的 corpus.jsonl、queries.jsonl 和 qrels.tsv") from None
+        raise InvalidInput(
+            f"评测目录缺少 {path.name}：需要 BEIR 格式的 corpus.jsonl、queries.jsonl 和 qrels.tsv"
+        ) from None
     except json.JSONDecodeError as e:
         raise InvalidInput(f"{path} 第 {e.lineno} 行不是有效的 JSON") from None
 
@@ -38,7 +41,8 @@ def _read_jsonl(path: Path) -> list[dict]:
 def load_beir(directory: Path) -> BeirSet:
     """Read corpus.jsonl (id/title/text), queries.jsonl (id/text) and qrels.tsv (query, doc, score)."""
     directory = Path(directory)
-    corpus = {str(r["id"]): (r.get("title") or "", r.get("text") or "") for r in _read_jsonl(directory / "corpus.jsonl")}
+    rows = _read_jsonl(directory / "corpus.jsonl")
+    corpus = {str(r["id"]): (r.get("title") or "", r.get("text") or "") for r in rows}
     queries = {str(r["id"]): r["text"] for r in _read_jsonl(directory / "queries.jsonl")}
     qrels: dict[str, dict[str, float]] = {}
     qrels_path = directory / "qrels.tsv"
@@ -74,6 +78,7 @@ def run_eval(
     directory: Path,
     *,
     retriever: str = "hybrid",
+    fusion: str | None = None,
     max_queries: int | None = None,
     data_dir: Path | None = None,
     cache: EmbeddingCache | None = None,
@@ -81,8 +86,16 @@ def run_eval(
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
     """Ingest the corpus into a knowledge base (throw-away unless data_dir), run every judged query
-    through the default search, rank documents by their best chunk, and score the ranking."""
+    through the default search, rank documents by their best chunk, and score the ranking.
+
+    `fusion` replaces the default SearchConfig.fusion (e.g. "rrf" for equal-weight reciprocal rank
+    fusion), everything else staying default.
+    """
     from kb.library import KnowledgeBase
+
+    config = KBConfig()
+    if fusion is not None:
+        config = replace(config, search=replace(config.search, fusion=fusion))
 
     started = time.perf_counter()
     beir = load_beir(directory)
@@ -90,7 +103,9 @@ def run_eval(
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         corpus_dir = Path(tmp) / "corpus"
         names = write_corpus(beir, corpus_dir)
-        kb = (open_kb or KnowledgeBase)(data_dir or Path(tmp) / "data", embedding_cache=cache or EmbeddingCache())
+        kb = (open_kb or KnowledgeBase)(
+            data_dir or Path(tmp) / "data", config=config, embedding_cache=cache or EmbeddingCache()
+        )
         try:
             progress(f"导入 {len(names)} 篇文档…")
             report = kb.ingest([corpus_dir])
@@ -103,7 +118,7 @@ def run_eval(
             run = {}
             for query_id, text, vector in zip(query_ids, texts, vectors, strict=True):
                 hits = kb.search(text, k=DEPTH, per_doc=True, retriever=retriever, vector=vector)
-                run[query_id] = [corpus_of[h.doc_id] for h in hits if corpus_of.get(h.doc_id)]
+                run[query_id] = [name for h in hits if (name := corpus_of.get(h.doc_id))]
             documents = kb.store.count_documents()
         finally:
             kb.close()

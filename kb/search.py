@@ -79,17 +79,17 @@ def fuse(
     keyword: tuple[np.ndarray, np.ndarray],
     config: SearchConfig,
 ) -> list[tuple[int, float]]:
-    """Combine the two rankings with the configured fusion method."""
-    if config.fusion == "rrf":
-        return fusion.reciprocal_rank_fusion(
-            [dense[0].tolist(), keyword[0].tolist()],
-            weights=[config.dense_weight, config.keyword_weight],
-            k=config.rrf_k,
-        )
-    method = getattr(fusion, config.fusion, None)
-    if method is None:
-        raise InvalidInput(f"未知的融合方法 {config.fusion}")
-    return method([dense, keyword], weights=[config.dense_weight, config.keyword_weight])
+    """Combine the two rankings with the configured fusion method (see index.fusion, docs/relevance.md)."""
+    if config.fusion not in fusion.METHODS:
+        raise InvalidInput(f"未知的融合方法 {config.fusion}，可选：{'、'.join(fusion.METHODS)}")
+    params = fusion.FusionParams(
+        method=config.fusion,
+        rrf_k=config.rrf_k,
+        weights=(config.dense_weight, config.keyword_weight),
+        # z-scores over a fixed number of candidates: a passage's score does not depend on k.
+        depth=config.candidates,
+    )
+    return fusion.fuse([(ids.tolist(), scores.tolist()) for ids, scores in (dense, keyword)], params)
 
 
 def rank_chunks(

@@ -34,16 +34,21 @@ def best_window(text: str, spans: Sequence[tuple[int, int]], width: int) -> tupl
     """The window of `width` characters covering the most matched characters, snapped to sentences."""
     if len(text) <= width:
         return 0, len(text)
+    def covered(lo: int) -> int:
+        return sum(min(e, lo + width) - max(s, lo) for s, e in spans if s < lo + width and e > lo)
+
     best_start, best_score = 0, -1
     for start, _ in spans or [(0, 0)]:
         lo = max(0, min(start - width // 4, len(text) - width))
-        score = sum(min(e, lo + width) - max(s, lo) for s, e in spans if s < lo + width and e > lo)
+        score = covered(lo)
         if score > best_score:
             best_start, best_score = lo, score
-    # Start at a sentence boundary when one is close, so the snippet reads naturally.
+    # Start at a sentence boundary when one is close, so the snippet reads naturally, unless that
+    # pushes matched terms out of the window's end (terms at the very end of a long line).
     for i in range(best_start, max(best_start - 30, 0) - 1, -1):
         if i == 0 or text[i - 1] in "。！？；\n":
-            best_start = i
+            if covered(i) >= best_score:
+                best_start = i
             break
     return best_start, min(len(text), best_start + width)
 

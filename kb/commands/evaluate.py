@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from index.fusion import METHODS
 from kb.commands.common import print_json
 
 
@@ -15,12 +16,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
-    result = run_eval(args.dir, retriever=args.retriever, max_queries=args.max_queries, data_dir=args.data,
-                      progress=progress)
+    result = run_eval(args.dir, retriever=args.retriever, fusion=args.fusion, max_queries=args.max_queries,
+                      data_dir=args.data, progress=progress)
     if args.json:
         print_json(result)
         return 0
-    print(f"{args.dir}（{args.retriever}）：{result['queries']} 个问题，{result['documents']} 篇文档，"
+    how = args.retriever if args.retriever != "hybrid" or not args.fusion else f"hybrid，融合方法 {args.fusion}"
+    print(f"{args.dir}（{how}）：{result['queries']} 个问题，{result['documents']} 篇文档，"
           f"用时 {result['seconds']} 秒")
     for key in ("ndcg@10", "recall@10", "mrr@10", "recall@100"):
         print(f"  {key:<11}{result[key]:.4f}")
@@ -34,4 +36,6 @@ def register(sub) -> None:
     p.add_argument("--max-queries", type=int, help="只评测前 N 个问题")
     p.add_argument("--retriever", choices=["hybrid", "dense", "keyword"], default="hybrid",
                    help="检索方式（默认 hybrid，即产品默认的混合检索）")
+    p.add_argument("--fusion", choices=METHODS,
+                   help="混合检索的融合方法，替换默认设置（如 rrf：等权重倒数排名融合），用于对比")
     p.set_defaults(func=cmd_eval)

@@ -1,0 +1,472 @@
+"""Tune search defaults offline: dump each retriever's rankings once, then score fusions without re-searching.
+
+    python scripts/tune_relevance.py dump /work/shared/eval/dev/cmrc2018-dev --out /tmp/kb-tune/cmrc.npz
+    python scripts/tune_relevance.py fusions /tmp/kb-tune/cmrc.npz /tmp/kb-tune/vcsum.npz
+    python scripts/tune_relevance.py subsets|summary|bm25|tokens DUMP...
+    python scripts/tune_relevance.py sample
+
+`dump` ingests a BEIR set through the normal pipeline (as `kb eval` does; `--target/--max/--overlap`
+override the chunker), then keeps, for every judged query, the dense and the keyword top chunks with
+their scores, the chunk -> document map and the chunks' keyword texts (so BM25 variants need no
+re-ingest). The other commands replay fusion + best chunk per document on dumps (with the product's
+own kb.search.fuse where the fusion is a SearchConfig) and print nDCG@10, recall@10, MRR@10 and
+recall@100. docs/relevance.md shows which command gives each table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from index import fusion
+from index.keyword import BM25Params, KeywordIndex
+from index.tokenize import tokenize
+from ingest.chunker import ChunkerConfig
+from kb.config import KBConfig, SearchConfig
+from kb.embedding_cache import EmbeddingCache
+from kb.evaluate import load_beir, write_corpus
+from kb.representation import embed_key
+from kb.search import normalise_query
+
+DEPTH = 500  # what the search asks each retriever for when it ranks 100 documents (k * 5)
+DOCS = 100  # documents ranked per query, as `kb eval`
+
+
+# ---- dumping ------------------------------------------------------------------------------------
+
+
+def _query_vectors(kb, cache: EmbeddingCache, texts: list[str]) -> np.ndarray:
+    """Query embeddings, through the shared cache (queries are encoded exactly like passages)."""
+    keys = [embed_key(t) for t in texts]
+    found = cache.get(kb.model_name, keys)
+    todo = [i for i, key in enumerate(keys) if key not in found]
+    if todo:
+        encoded = kb.encode([texts[i] for i in todo])
+        new = {keys[i]: v for i, v in zip(todo, encoded, strict=True)}
+        cache.put(kb.model_name, new)
+        found.update(new)
+    return np.stack([found[key] for key in keys])
+
+
+def _padded(results: list[tuple[np.ndarray, np.ndarray]], depth: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.full((len(results), depth), -1, dtype=np.int64)
+    scores = np.full((len(results), depth), np.nan, dtype=np.float32)
+    for row, (i, s) in enumerate(results):
+        ids[row, : len(i)] = i
+        scores[row, : len(s)] = s
+    return ids, scores
+
+
+def dump(directory: Path, out: Path, chunker: ChunkerConfig, bm25: BM25Params, depth: int = DEPTH) -> None:
+    from kb.library import KnowledgeBase
+
+    started = time.perf_counter()
+    beir = load_beir(directory)
+    query_ids = [q for q in beir.queries if q in beir.qrels]
+    texts = [beir.queries[q] for q in query_ids]
+    cache = EmbeddingCache()
+    config = KBConfig(chunker=chunker, bm25=bm25)
+    with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
+        names = write_corpus(beir, Path(tmp) / "corpus")
+        kb = KnowledgeBase(Path(tmp) / "data", config=config, embedding_cache=cache)
+        try:
+            kb.ingest([Path(tmp) / "corpus"])
+            corpus_of = {d.id: names[Path(d.path).name] for d in kb.documents()}
+            print(f"ingested {len(corpus_of)} documents in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            chunk_ids = kb.store.chunk_ids()
+            records = kb.store.chunks(chunk_ids.tolist())
+            chunk_doc = np.array([corpus_of[records[int(c)].doc_id] for c in chunk_ids])
+            search_texts = [records[int(c)].search_text for c in chunk_ids]
+            vectors = _query_vectors(kb, cache, texts)
+            indexes = kb.indexes
+            dense = [indexes.dense.search(v, depth) for v in vectors]
+            keyword = [indexes.keyword.search(normalise_query(t), depth) for t in texts]
+            known = [indexes.keyword.query_terms(normalise_query(t)) for t in texts]
+        finally:
+            kb.close()
+    dense_ids, dense_scores = _padded(dense, depth)
+    keyword_ids, keyword_scores = _padded(keyword, depth)
+    relevant = [next(iter(beir.qrels[q])) for q in query_ids]  # one relevant document per query here
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        query_ids=np.array(query_ids),
+        queries=np.array(texts),
+        relevant=np.array(relevant),
+        dense_ids=dense_ids,
+        dense_scores=dense_scores,
+        keyword_ids=keyword_ids,
+        keyword_scores=keyword_scores,
+        chunk_ids=chunk_ids,
+        chunk_doc=chunk_doc,
+        search_texts=np.array(search_texts),
+        query_known=np.array([len(k) for k in known]),
+        config=np.array(json.dumps(config.to_dict())),
+    )
+    print(f"{out}: {len(query_ids)} queries, {len(chunk_ids)} chunks, {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)
+
+
+# ---- replaying fusions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query's dumped rankings (chunk ids and scores, best first) and its relevant document."""
+
+    text: str
+    relevant: str
+    dense: tuple[np.ndarray, np.ndarray]
+    keyword: tuple[np.ndarray, np.ndarray]
+    distinct: int  # distinct keyword tokens of the query
+    known: int  # ... of which the keyword index holds
+
+
+@dataclass(frozen=True)
+class Dump:
+    name: str
+    queries: list[Query]
+    doc_of: dict[int, str]  # chunk id -> corpus id
+    chunk_ids: np.ndarray
+    search_texts: list[str]
+
+
+def load_dump(path: Path) -> Dump:
+    data = np.load(path)
+    doc_of = dict(zip(data["chunk_ids"].tolist(), data["chunk_doc"].tolist(), strict=True))
+
+    def result(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keep = ids >= 0
+        return ids[keep], scores[keep].astype(np.float64)
+
+    queries = [
+        Query(str(text), str(rel), result(di, ds), result(ki, ks), len(set(tokenize(normalise_query(str(text))))),
+              int(known))
+        for text, rel, di, ds, ki, ks, known in zip(
+            data["queries"], data["relevant"], data["dense_ids"], data["dense_scores"], data["keyword_ids"],
+            data["keyword_scores"], data["query_known"], strict=True)
+    ]
+    return Dump(path.stem, queries, doc_of, data["chunk_ids"], [str(t) for t in data["search_texts"]])
+
+
+Fusion = Callable[[Query], list[tuple[int, float]]]
+
+
+def rank_of_relevant(ranked: list[tuple[int, float]], doc_of: dict[int, str], relevant: str) -> int | None:
+    """1-based rank of the relevant document once each document keeps its best chunk, within DOCS."""
+    seen: set[str] = set()
+    for chunk, _ in ranked:
+        doc = doc_of[chunk]
+        if doc in seen:
+            continue
+        if doc == relevant:
+            return len(seen) + 1
+        seen.add(doc)
+        if len(seen) >= DOCS:
+            break
+    return None
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    """nDCG@10, recall@10, MRR@10 and recall@100 with one relevant document per query."""
+    n = len(ranks)
+    return {
+        "ndcg@10": sum(1 / math.log2(r + 1) for r in ranks if r and r <= 10) / n,
+        "recall@10": sum(1 for r in ranks if r and r <= 10) / n,
+        "mrr@10": sum(1 / r for r in ranks if r and r <= 10) / n,
+        "recall@100": sum(1 for r in ranks if r and r <= 100) / n,
+    }
+
+
+def replay(dump: Dump, fuse_one: Fusion, subset: list[int] | None = None) -> dict[str, float]:
+    chosen = range(len(dump.queries)) if subset is None else subset
+    ranks = [rank_of_relevant(fuse_one(dump.queries[i]), dump.doc_of, dump.queries[i].relevant) for i in chosen]
+    return metrics(ranks)
+
+
+def ranks(dump: Dump, fuse_one: Fusion) -> list[int | None]:
+    return [rank_of_relevant(fuse_one(q), dump.doc_of, q.relevant) for q in dump.queries]
+
+
+def with_keyword(dump: Dump, params: BM25Params, tokenizer: Callable[[str], list[str]] = tokenize) -> Dump:
+    """The dump with its keyword rankings redone by a BM25 index built with other parameters or tokens."""
+    index = KeywordIndex(params, tokenizer)
+    index.add(dump.chunk_ids, dump.search_texts)
+    queries = [
+        replace(q, keyword=tuple(np.asarray(a, dtype=np.float64 if n else np.int64)
+                                 for n, a in enumerate(index.search(normalise_query(q.text), DEPTH))))
+        for q in dump.queries
+    ]
+    return replace(dump, queries=queries)
+
+
+def only(retriever: str) -> Fusion:
+    """One retriever's own ranking."""
+    return lambda q: list(zip(getattr(q, retriever)[0].tolist(), getattr(q, retriever)[1].tolist(), strict=True))
+
+
+def cut(q: Query, depth: int) -> Query:
+    dense, keyword = (q.dense[0][:depth], q.dense[1][:depth]), (q.keyword[0][:depth], q.keyword[1][:depth])
+    return replace(q, dense=dense, keyword=keyword)
+
+
+def via_search_config(config: SearchConfig) -> Fusion:
+    """The product's own dispatch (kb.search.fuse), on lists as deep as `kb eval` gets them."""
+    from kb.search import fuse
+
+    depth = max(DEPTH, config.candidates)
+    return lambda q: fuse(*(lambda c: (c.dense, c.keyword))(cut(q, depth)), config)
+
+
+def _top_z(scores: np.ndarray) -> float:
+    """How far a list's best score stands above the list (its z-score): a retriever's confidence."""
+    std = float(scores.std()) if len(scores) > 1 else 0.0
+    return max(float(scores[0] - scores.mean()) / std, 0.0) if std > 0 else 0.0
+
+
+def confidence_rrf(q: Query) -> list[tuple[int, float]]:
+    """RRF weighted per query by each retriever's confidence (the z-score of its best hit)."""
+    q = cut(q, DEPTH)
+    return fusion.reciprocal_rank_fusion([q.dense[0], q.keyword[0]], [_top_z(q.dense[1]), _top_z(q.keyword[1])])
+
+
+def matched_share_rrf(q: Query) -> list[tuple[int, float]]:
+    """RRF with the keyword weight = share of the query's distinct tokens the index holds (dense: the rest)."""
+    q = cut(q, DEPTH)
+    share = q.known / max(q.distinct, 1)
+    return fusion.reciprocal_rank_fusion([q.dense[0], q.keyword[0]], [1.0 - share + 1e-3, share])
+
+
+def returned_only_zscore(q: Query) -> list[tuple[int, float]]:
+    """index.fusion.score_fusion with z-scores of the returned scores only (no common candidate depth)."""
+    q = cut(q, DEPTH)
+    return fusion.score_fusion([q.dense, q.keyword], normalization=fusion.ZSCORE)
+
+
+def fusions() -> dict[str, Fusion]:
+    """Every fusion tried, by the name docs/relevance.md gives it."""
+    tried: dict[str, Fusion] = {"keyword": only("keyword"), "dense": only("dense")}
+    tried["RRF k=60, equal weights"] = via_search_config(SearchConfig(fusion="rrf"))
+    for weight in (0.5, 0.3, 0.1):
+        tried[f"RRF k=60, dense weight {weight}"] = via_search_config(SearchConfig(fusion="rrf", dense_weight=weight))
+    tried["RRF, weights = top-1 z-score per query"] = confidence_rrf
+    tried["RRF, keyword weight = matched share"] = matched_share_rrf
+    tried["min-max sum, equal"] = via_search_config(SearchConfig(fusion="score", candidates=DEPTH))
+    tried["min-max sum, dense weight 0.5"] = via_search_config(
+        SearchConfig(fusion="score", candidates=DEPTH, dense_weight=0.5))
+    tried["z-score sum, returned scores only"] = returned_only_zscore
+    for depth in (100, 300, 500, 1000):
+        tried[f"zscore, candidates {depth}"] = via_search_config(SearchConfig(fusion="zscore", candidates=depth))
+    for weight in (0.5, 0.7, 1.5, 2.0):
+        tried[f"zscore, candidates 500, dense weight {weight}"] = via_search_config(
+            SearchConfig(fusion="zscore", candidates=DEPTH, dense_weight=weight))
+    return tried
+
+
+SUMMARY = ("keyword", "dense", "RRF k=60, equal weights", "zscore, candidates 500")
+SUBSETS = (*SUMMARY, "RRF, keyword weight = matched share")
+
+
+def _row(label: str, values: list[str]) -> str:
+    return f"| {label} | " + " | ".join(values) + " |"
+
+
+def print_fusions(dumps: list[Dump], names: tuple[str, ...] | None = None) -> None:
+    tried = fusions()
+    print(_row("fusion", [f"{d.name} nDCG@10 / R@10 / MRR@10 / R@100" for d in dumps]))
+    for name in names or tuple(tried):
+        if name.endswith("candidates 1000") and any(len(q.dense[0]) < 1000 for q in dumps[0].queries[:1]):
+            continue  # needs a dump made with --depth 1000
+        cells = []
+        for d in dumps:
+            m = replay(d, tried[name])
+            cells.append(" / ".join(f"{m[key]:.4f}" for key in ("ndcg@10", "recall@10", "mrr@10", "recall@100")))
+        print(_row(name, cells), flush=True)
+
+
+def print_subsets(dumps: list[Dump]) -> None:
+    """nDCG@10 on query subsets where the keyword index is weak, and how often the fused top chunk differs."""
+    tried = fusions()
+    chosen = {name: tried[name] for name in SUBSETS}
+    for d in dumps:
+        found = {name: ranks(d, f) for name, f in chosen.items()}
+        keyword = np.array([r or DOCS + 1 for r in found["keyword"]])
+        dense = np.array([r or DOCS + 1 for r in found["dense"]])
+        confidence = np.array([_top_z(cut(q, DEPTH).keyword[1]) for q in d.queries])
+        subsets = {
+            "all": np.arange(len(d.queries)),
+            "dense ranks the answer higher than keyword": np.flatnonzero(dense < keyword),
+            "keyword's top document is wrong": np.flatnonzero(keyword > 1),
+            "keyword's least confident 10%": np.flatnonzero(confidence <= np.percentile(confidence, 10)),
+        }
+        print(_row(d.name, ["queries", *chosen]))
+        for label, rows in subsets.items():
+            cells = [str(len(rows))]
+            for name in chosen:
+                cells.append(f"{metrics([found[name][i] for i in rows])['ndcg@10']:.3f}" if len(rows) else "-")
+            print(_row(label, cells))
+        fused = chosen["zscore, candidates 500"]
+        tops = [fused(q)[0][0] for q in d.queries]
+        pairs = list(zip(tops, d.queries, strict=True))
+        same_keyword = np.mean([len(q.keyword[0]) > 0 and t == q.keyword[0][0] for t, q in pairs])
+        same_dense = np.mean([t == q.dense[0][0] for t, q in pairs])
+        every_token = np.mean([q.known == q.distinct for q in d.queries])
+        for retriever in ("dense", "keyword"):
+            right = [d.doc_of[int(getattr(cut(q, DEPTH), retriever)[0][0])] == q.relevant
+                     if len(getattr(q, retriever)[0]) else False for q in d.queries]
+            z = np.array([_top_z(getattr(cut(q, DEPTH), retriever)[1]) for q in d.queries])
+            print(f"{d.name}: median z-score of {retriever}'s top hit: {np.median(z[np.array(right)]):.1f} when it is "
+                  f"right, {np.median(z[~np.array(right)]):.1f} when it is wrong")
+        print(f"\n{d.name}: the zscore top chunk is keyword's top chunk for {same_keyword:.1%} of queries, "
+              f"dense's for {same_dense:.1%}; the keyword index holds every query token for {every_token:.1%}\n")
+
+
+def print_bm25(dumps: list[Dump], k1s: list[float], bs: list[float]) -> None:
+    tried = fusions()
+    print(_row("BM25", [f"{d.name} keyword / zscore nDCG@10" for d in dumps]))
+    for k1 in k1s:
+        for b in bs:
+            redone = [with_keyword(d, BM25Params(k1, b)) for d in dumps]
+            cells = [f"{replay(d, tried['keyword'])['ndcg@10']:.4f} / "
+                     f"{replay(d, tried['zscore, candidates 500'])['ndcg@10']:.4f}" for d in redone]
+            print(_row(f"k1={k1}, b={b}", cells), flush=True)
+
+
+_QUESTION_WORDS = frozenset(
+    "什么 哪 哪个 哪些 哪里 哪儿 谁 多少 几 怎么 怎样 怎么样 如何 为什么 为何 是否 何 何时 什么样 吗 呢 啥 "
+    "哪一年 哪年 多久 多长 多大 什么时候".split()
+)
+
+
+def _tokenizers() -> dict[str, Callable[[str], list[str]]]:
+    """Keyword tokenisations tried (the segmenter is index.tokenize's own, with its Party-term dictionary)."""
+    from index.tokenize import _segmenter, default_stopwords
+
+    def words(cut: Callable[[str], object]) -> Callable[[str], list[str]]:
+        stop = default_stopwords()
+        return lambda text: [w for w in cut(text) if any(c.isalnum() for c in w) and w not in stop]
+
+    def with_characters(text: str) -> list[str]:
+        stop = default_stopwords()
+        return tokenize(text) + [c for c in text if "\u4e00" <= c <= "\u9fff" and c not in stop]
+
+    return {
+        "jieba + every inner dictionary word (current)": tokenize,
+        "jieba cut only": words(lambda text: _segmenter().cut(text, HMM=True)),
+        "jieba cut_for_search": words(lambda text: _segmenter().cut_for_search(text, HMM=True)),
+        "current + single characters": with_characters,
+        "current, no stopwords": lambda text: tokenize(text, stopwords=frozenset()),
+    }
+
+
+def print_tokens(dumps: list[Dump]) -> None:
+    tried = fusions()
+    print(_row("keyword tokens", [f"{d.name} keyword / zscore nDCG@10" for d in dumps]))
+    variants = [(name, [with_keyword(d, BM25Params(), tok) for d in dumps]) for name, tok in _tokenizers().items()]
+    dropped = []
+    for d in dumps:  # documents tokenised as now; the query loses its question words
+        index = KeywordIndex(BM25Params())
+        index.add(d.chunk_ids, d.search_texts)
+        index._tokenize = lambda text: [t for t in tokenize(text) if t not in _QUESTION_WORDS]
+        queries = [replace(q, keyword=index.search(normalise_query(q.text), DEPTH)) for q in d.queries]
+        dropped.append(replace(d, queries=queries))
+    variants.append(("query without question words (什么, 哪, 谁, 多少…)", dropped))
+    for name, redone in variants:
+        cells = [f"{replay(d, tried['keyword'])['ndcg@10']:.4f} / "
+                 f"{replay(d, tried['zscore, candidates 500'])['ndcg@10']:.4f}" for d in redone]
+        print(_row(name, cells), flush=True)
+
+
+def print_sample() -> None:
+    """nDCG@5 of each preset query on the bundled sample corpus, against the preset's expected documents."""
+    from kb.library import KnowledgeBase
+    from kb.presets import load_presets
+    from kb.sample_kb import build_sample
+    from kb.store import Filters
+
+    configs = {
+        "keyword": ("keyword", SearchConfig()),
+        "dense": ("dense", SearchConfig()),
+        "RRF equal, 100 candidates (old default)": ("hybrid", SearchConfig(fusion="rrf", candidates=100)),
+        "min-max sum": ("hybrid", SearchConfig(fusion="score")),
+        "zscore (default)": ("hybrid", SearchConfig()),
+    }
+    gains: dict[str, list[float]] = {name: [] for name in configs}
+    with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp, KnowledgeBase(Path(tmp)) as kb:
+        build_sample(kb)
+        default = kb.config
+        for preset in load_presets():
+            for kind, expected in (("theory", preset.expected_titles), ("minutes", preset.expected_minutes)):
+                ideal = sum(1 / math.log2(rank + 2) for rank in range(min(len(expected), 5)))
+                for query in (preset.query, *preset.queries) if expected else ():
+                    for name, (retriever, search) in configs.items():
+                        kb.config = replace(default, search=search)
+                        hits = kb.search(query, k=5, per_doc=True, filters=Filters(kind=kind), retriever=retriever)
+                        found = [h.title if kind == "theory" else Path(h.path).name for h in hits]
+                        dcg = sum(1 / math.log2(rank + 2) for rank, doc in enumerate(found) if doc in expected)
+                        gains[name].append(dcg / ideal)
+    for name, values in gains.items():
+        print(_row(name, [f"nDCG@5 {np.mean(values):.4f} over {len(values)} searches"]))
+
+
+# ---- command line ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("dump", help="ingest a BEIR set and keep every query's dense and keyword rankings")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--target", type=int, help="ChunkerConfig.target_chars")
+    p.add_argument("--max", type=int, help="ChunkerConfig.max_chars")
+    p.add_argument("--overlap", type=int, help="ChunkerConfig.overlap_chars")
+    p.add_argument("--depth", type=int, default=DEPTH, help="chunks kept per retriever and query")
+    for name, text in (("fusions", "every fusion tried"),
+                       ("subsets", "fusions on the queries keyword search finds hard"),
+                       ("summary", "keyword, dense, equal RRF and the default, nDCG@10 only")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("dumps", type=Path, nargs="+")
+    sub.add_parser("sample", help="a check outside the dev sets: the presets on the bundled sample corpus")
+    p = sub.add_parser("tokens", help="keyword tokenisations, rebuilt from the dumped chunk texts")
+    p.add_argument("dumps", type=Path, nargs="+")
+    p = sub.add_parser("bm25", help="BM25 k1 and b, rebuilt from the dumped chunk texts")
+    p.add_argument("dumps", type=Path, nargs="+")
+    p.add_argument("--k1", type=float, nargs="+", default=[0.9, 1.2, 1.5, 2.0])
+    p.add_argument("--b", type=float, nargs="+", default=[0.5, 0.75, 0.9])
+    args = parser.parse_args(argv)
+    if args.command == "sample":
+        print_sample()
+        return 0
+    if args.command == "dump":
+        changes = {"target_chars": args.target, "max_chars": args.max, "overlap_chars": args.overlap}
+        chunker = replace(ChunkerConfig(), **{k: v for k, v in changes.items() if v is not None})
+        dump(args.dir, args.out, chunker, BM25Params(), args.depth)
+        return 0
+    dumps = [load_dump(path) for path in args.dumps]
+    if args.command == "fusions":
+        print_fusions(dumps)
+    elif args.command == "subsets":
+        print_subsets(dumps)
+    elif args.command == "summary":
+        for d in dumps:
+            tried = fusions()
+            print(_row(d.name, [f"{name} {replay(d, tried[name])['ndcg@10']:.4f}" for name in SUMMARY]), flush=True)
+    elif args.command == "tokens":
+        print_tokens(dumps)
+    else:
+        print_bm25(dumps, args.k1, args.b)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
