@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.fusion import reciprocal_rank_fusion
+from index.fusion import zscore_fusion
 from index.tokenize import tokenize
 from ingest.normalize import for_search
 from ingest.types import MinutesInfo
@@ -29,15 +29,14 @@ _LIST_FIELDS = ("attendees", "speakers")
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _NAME_SPLIT = re.compile(r"[、，,；;\s]+")
 
-# Coverage fuses two rankings of sessions (their best passages, their theme lines). The archive is
-# small, so a small RRF constant keeps first and fifth place far apart; relevance is the fused score
-# over the best attainable one (first in both), so 1.0 means "first by passages and by theme".
-COVERAGE_RRF_K = 2
-# A session counts as having covered a topic at this relevance (e.g. top three in both rankings,
-# or first in one and within the top ten of the other) when its minutes also hold most of the
-# topic's words: rankings always have a first place, even for a topic no session ever studied.
-COVERED_MIN = 0.6
-WORDS_MIN = 0.6
+# Coverage fuses two scorings of sessions (their best passages, their theme lines) by z-scores, as
+# the search itself does (index.fusion.zscore_fusion): a session far ahead on passages stays ahead
+# even when its theme line is worded differently. On the sample archive the session a topic was
+# studied in scores 5-7, a second session on the same topic about 2, unrelated ones below 1.5.
+# A session counts as having covered a topic when it stands out that far AND its minutes hold most
+# of the topic's words: a ranking always has a first place, even for a topic no session studied.
+COVERED_MIN = 1.5
+WORDS_MIN = 0.75
 
 
 @dataclass(frozen=True)
@@ -253,7 +252,8 @@ class Coverage:
     """A past session that studied a topic, with how closely it matches and why."""
 
     session: Session
-    relevance: float  # 0..1, see COVERAGE_RRF_K
+    relevance: float  # 0..1: the fused score over the closest session's
+    score: float  # the fused z-score (see COVERED_MIN)
     passage_score: float | None  # the best minutes passage's search score (None: no passage matched)
     theme_score: float | None  # 0..1 similarity of the theme line (None: no theme line)
     word_cover: float  # share of the topic's words that the minutes contain
@@ -263,7 +263,7 @@ class Coverage:
 
     @property
     def covered(self) -> bool:
-        return self.relevance >= COVERED_MIN and self.word_cover >= WORDS_MIN
+        return self.score >= COVERED_MIN and self.word_cover >= WORDS_MIN
 
     def marked_snippet(self, before: str = "【", after: str = "】") -> str:
         return mark(self.snippet, self.highlights, before, after)
@@ -340,21 +340,21 @@ def coverage(
                           theme_similarity(kb, topic, [s.theme or "" for s in themed]), strict=True))
     ids = list(by_id)
     index = {doc_id: i for i, doc_id in enumerate(ids)}
-    theme_ranking = sorted(similarity, key=lambda d: -similarity[d])
-    # The theme ranking goes first so that it wins ties: a theme line naming the topic says more
-    # about what a session studied than a passage that mentions it.
-    fused = reciprocal_rank_fusion(
-        [[index[d] for d in theme_ranking], [index[h.doc_id] for h in hits if h.doc_id in index]],
-        k=COVERAGE_RRF_K,
-    )
-    best = 2 / (COVERAGE_RRF_K + 1)
+    themes = sorted(similarity, key=lambda d: -similarity[d])
+    passages = [h for h in hits if h.doc_id in index]
+    fused = zscore_fusion([
+        ([index[d] for d in themes], [similarity[d] for d in themes]),
+        ([index[h.doc_id] for h in passages], [h.score for h in passages]),
+    ])
+    best = fused[0][1] if fused and fused[0][1] > 0 else 1.0
     out = []
     for i, score in fused[:k]:
         doc_id = ids[i]
         hit = hit_of.get(doc_id)
         out.append(Coverage(
             session=by_id[doc_id],
-            relevance=score / best,
+            relevance=min(1.0, max(0.0, score / best)),
+            score=score,
             passage_score=hit.score if hit else None,
             theme_score=similarity.get(doc_id),
             word_cover=word_cover(topic, kb.text(doc_id)),
