@@ -121,7 +121,8 @@ class Indexes:
                 dense_records = [r for r, m in zip(records, in_dense, strict=True) if m]
                 self.dense.add(ids[in_dense], vectors_for(dense_records))
             if in_keyword.any():
-                self.keyword.add(ids[in_keyword], [r.search_text for r, m in zip(records, in_keyword, strict=True) if m])
+                texts = [r.search_text for r, m in zip(records, in_keyword, strict=True) if m]
+                self.keyword.add(ids[in_keyword], texts)
 
     def rebuild(self, store: Store, vectors_for: VectorsFor) -> None:
         """Drop both indexes and build them again from the store."""

@@ -176,7 +176,8 @@ class Ingestor:
             changed = self.store.add_tags(record.id, self.tags)
             if record.path != str(path):  # moved or renamed: same content, new place
                 self.store.set_path(record.id, str(path))
-                entry = Entry(str(path), record.title, record.id, record.chunk_count, note=f"文件已从 {record.path} 移动")
+                entry = Entry(str(path), record.title, record.id, record.chunk_count,
+                              note=f"文件已从 {record.path} 移动")
                 changed = True
             if self.kind and self.kind != record.kind:
                 self.store.set_kind(record.id, self.kind)

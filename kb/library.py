@@ -89,7 +89,8 @@ class KnowledgeBase:
             self.store = Store(self.data_dir / DB_NAME)
         except sqlite3.DatabaseError as e:
             raise FormatError(
-                f"{self.data_dir / DB_NAME} 不是有效的知识库数据库（{e}）：请换一个数据目录（--data），或删除该文件后重新导入"
+                f"{self.data_dir / DB_NAME} 不是有效的知识库数据库（{e}）："
+                "请换一个数据目录（--data），或删除该文件后重新导入"
             ) from e
         stored = self.store.meta("model")
         requested = encoder.name if encoder else model
@@ -221,10 +222,10 @@ class KnowledgeBase:
             return []
         indexes = self.indexes
         ranked = rank_chunks(self, query, k * 5 if per_doc else k, allowed, retriever, vector)
-        chunks = self.store.chunks([cid for cid, _ in ranked])
         if per_doc:
-            ranked = best_per_document(ranked, {cid: c.doc_id for cid, c in chunks.items()})
-        ranked = ranked[:k]
+            ranked = best_per_document(ranked, self.store.chunk_documents([cid for cid, _ in ranked]))
+        ranked = ranked[:k]  # fusion returns every candidate; only the top k are read in full
+        chunks = self.store.chunks([cid for cid, _ in ranked])
         docs = {d: rec for d in {chunks[c].doc_id for c, _ in ranked if c in chunks}
                 if (rec := self.store.document(d))}
         terms = indexes.keyword.query_terms(normalise_query(query))

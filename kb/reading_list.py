@@ -237,7 +237,9 @@ def repoint_items(store: Store, old_doc_id: str, new_doc_id: str) -> None:
     store.db.execute("UPDATE reading_list_items SET doc_id = ? WHERE doc_id = ?", (new_doc_id, old_doc_id))
 
 
-def draft_reading_list(kb, name: str, topic: str, k: int = 8, filters=None, description: str | None = None) -> ReadingList:
+def draft_reading_list(
+    kb, name: str, topic: str, k: int = 8, filters=None, description: str | None = None
+) -> ReadingList:
     """Draft a list for a topic: its k best documents, one passage each, for the organiser to edit."""
     from kb.store import Filters
 

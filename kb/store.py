@@ -417,6 +417,15 @@ class Store:
                 out[r["id"]] = self._chunk(r)
         return out
 
+    def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
+        """The document id of each chunk (missing ids are absent), without reading the chunks' text."""
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 900):
+            part = [int(i) for i in ids[start : start + 900]]
+            marks = ",".join("?" * len(part))
+            out.update(self.db.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({marks})", part).fetchall())
+        return out
+
     def chunks_of(self, doc_id: str) -> list[ChunkRecord]:
         rows = self.db.execute(
             f"SELECT {self._CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,)

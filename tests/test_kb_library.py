@@ -70,8 +70,8 @@ def test_reingest_unchanged_is_a_no_op(tmp_path, corpus):
 def test_changed_file_replaces_old_version(kb, corpus):
     kb.ingest([corpus["lianzheng"]])
     old = kb.documents()[0]
-    corpus["lianzheng"].write_text(corpus["lianzheng"].read_text(encoding="utf-8") + "\n三、新增一节关于巡察整改的内容。\n",
-                                   encoding="utf-8")
+    changed = corpus["lianzheng"].read_text(encoding="utf-8") + "\n三、新增一节关于巡察整改的内容。\n"
+    corpus["lianzheng"].write_text(changed, encoding="utf-8")
     report = kb.ingest([corpus["lianzheng"]])
     assert len(report.updated) == 1
     docs = kb.documents()
