@@ -59,6 +59,12 @@ def render_plan(plan: ExportPlan, fmt: str) -> bytes:
     return _renderer(PLAN_FORMATS, fmt, "年度学习计划")(plan)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(data: bytes, path: Path) -> Path:
     """Write to a temporary file beside path, then rename, so a reader never sees half a file."""
     path = Path(path)
@@ -67,6 +73,7 @@ def _write_atomically(data: bytes, path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an export is for handing out
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,70 @@
+"""Regenerate docs/examples/ (a reading list in every format, a year plan) and the first-page PNGs in
+docs/, from the bundled sample knowledge base with the real default model.
+
+Usage: python scripts/make_examples.py [--data /tmp/kb-examples]
+Needs LibreOffice (`soffice`) and poppler-utils (`pdftoppm`) for the PNGs (see render_previews.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from render_previews import preview
+
+from kb import plan
+from kb.export import export_list, export_plan
+from kb.library import KnowledgeBase
+from kb.reading_list import draft_reading_list, to_export
+from kb.sample_kb import build_sample
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "docs" / "examples"
+LIST_NAME = "以案为鉴 警钟长鸣——党风廉政建设专题学习"
+LIST_TOPIC = "党风廉政建设 以案为鉴的警示教育和典型案例"
+NOTES = [
+    "重点读“三个务必”与“两个责任”部分，对照本单位落实主体责任清单逐条查找差距。",
+    "结合本县近年查处的典型案例，讨论“四风”隐形变异新表现及整治办法。",
+    "会前请各位同志准备 5 分钟交流发言，联系分管领域谈一项具体整改措施。",
+]
+PLAN_YEAR = 2026
+MAIN_LINE = "深入学习贯彻习近平新时代中国特色社会主义思想，坚持问题导向，推动学习成果转化为县域高质量发展实效"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/tmp/kb-examples"))
+    parser.add_argument("--no-previews", action="store_true", help="skip the PNGs (no LibreOffice)")
+    args = parser.parse_args(argv)
+    EXAMPLES.mkdir(parents=True, exist_ok=True)
+    with KnowledgeBase(args.data) as kb:
+        build_sample(kb)
+        if LIST_NAME in kb.lists.names():
+            kb.lists.delete(LIST_NAME)
+        draft = draft_reading_list(kb, LIST_NAME, LIST_TOPIC, k=6,
+                                   description="中心组 2026 年第 3 次集体学习会前阅读材料")
+        for item, note in zip(draft.items, NOTES, strict=False):
+            kb.lists.annotate(LIST_NAME, item.id, note)
+        reading_list = to_export(kb.lists.get(LIST_NAME))
+        written = [export_list(reading_list, fmt, EXAMPLES / f"reading-list.{fmt}")
+                   for fmt in ("docx", "md", "csv", "pdf")]
+
+        if PLAN_YEAR in plan.plan_years(kb):
+            plan.delete_plan(kb, PLAN_YEAR, delete_lists=True)
+        proposals = plan.propose_themes(kb, PLAN_YEAR)
+        plan.create_plan(kb, PLAN_YEAR, MAIN_LINE, unit="中共清河县委理论学习中心组",
+                         themes=[p.theme for p in proposals], formats=plan.proposed_formats())
+        plan.draft_plan(kb, PLAN_YEAR)
+        year_plan = plan.to_export_plan(kb, plan.get_plan(kb, PLAN_YEAR))
+        written += [export_plan(year_plan, fmt, EXAMPLES / f"year-plan-{PLAN_YEAR}.{fmt}") for fmt in ("docx", "md")]
+    for path in written:
+        print(path.relative_to(REPO))
+    if not args.no_previews:
+        for path in (EXAMPLES / "reading-list.docx", EXAMPLES / "reading-list.pdf"):
+            print(preview(path, REPO / "docs").relative_to(REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
