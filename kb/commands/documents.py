@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 from kb.commands.common import (
     KIND_NAMES,
@@ -17,14 +20,36 @@ from kb.commands.common import (
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ReadOptions
 
-    with open_from_args(args) as kb:
+    with open_from_args(args) as kb, file_progress() as progress:
         report = kb.ingest(args.paths, kind=args.kind, tags=args.tag or (),
-                           options=ReadOptions(ocr=False if args.no_ocr else None))
+                           options=ReadOptions(ocr=False if args.no_ocr else None), progress=progress)
     if args.json:
         print_json(report.summary())
     else:
         print_report(report)
     return 1 if report.nothing_read else 0
+
+
+@contextmanager
+def file_progress():
+    """A progress callback drawing a bar of files read on a terminal (nothing when piped)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(unit="个文件", desc="读取", file=sys.stderr, leave=False) as bar:
+
+        def update(p) -> None:
+            if p.stage == "read":
+                bar.total = p.total
+                bar.n = p.done
+                bar.set_postfix_str(Path(p.path).name[-30:], refresh=True)
+            elif p.stage == "done":
+                bar.n = p.total
+                bar.refresh()
+
+        yield update
 
 
 def print_report(report) -> None:
