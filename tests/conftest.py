@@ -56,6 +56,16 @@ def fake_encoder() -> FakeEncoder:
 
 
 @pytest.fixture
+def fake_model(monkeypatch) -> FakeEncoder:
+    """Every model the knowledge base loads by name (CLI, eval) is this fake encoder."""
+    from kb import library
+
+    fake = FakeEncoder()
+    monkeypatch.setattr(library, "load_encoder", lambda name: fake)
+    return fake
+
+
+@pytest.fixture
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")

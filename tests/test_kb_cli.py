@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FakeEncoder
 from kb_fixtures import write_corpus
 
-from kb import cli, library
+from kb import cli
 
 
 @pytest.fixture(autouse=True)
-def fake_model(monkeypatch):
-    monkeypatch.setattr(library, "load_encoder", lambda name: FakeEncoder())
+def model(fake_model):
+    return fake_model
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FakeEncoder
 
-from kb import cli, library
+from kb import cli
 from kb.embedding_cache import EmbeddingCache
 from kb.evaluate import RESULT_KEYS, load_beir, run_eval
 
@@ -37,10 +36,8 @@ def beir_dir(tmp_path):
 
 
 @pytest.fixture
-def encoder(monkeypatch):
-    fake = FakeEncoder()
-    monkeypatch.setattr(library, "load_encoder", lambda name: fake)
-    return fake
+def encoder(fake_model):
+    return fake_model
 
 
 def test_load_beir(beir_dir):

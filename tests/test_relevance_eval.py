@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FakeEncoder
 
 from index.metrics import evaluate
 from kb import cli, library
@@ -37,10 +36,8 @@ def beir_dir(tmp_path):
 
 
 @pytest.fixture
-def encoder(monkeypatch):
-    fake = FakeEncoder()
-    monkeypatch.setattr(library, "load_encoder", lambda name: fake)
-    return fake
+def encoder(fake_model):
+    return fake_model
 
 
 def test_run_eval_fusion_overrides_only_the_fusion(beir_dir, encoder, tmp_path):
