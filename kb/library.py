@@ -213,14 +213,16 @@ class KnowledgeBase:
 
         `vector` is the query's embedding when the caller encoded many queries in one batch.
         """
-        if not query.strip() or self.store.count_chunks() == 0:
-            return []
         if k < 1:
             raise InvalidInput("结果数量 k 必须是正整数")
+        if not query.strip() or self.store.meta("dim") is None:  # nothing was ever imported
+            return []
+        indexes = self.indexes  # brought up to date with the store, so its size is the store's
+        if len(indexes) == 0:
+            return []
         allowed = None if filters.is_empty() else self.store.chunk_ids(filters)
         if allowed is not None and len(allowed) == 0:
             return []
-        indexes = self.indexes
         ranked = rank_chunks(self, query, k * 5 if per_doc else k, allowed, retriever, vector)
         if per_doc:
             ranked = best_per_document(ranked, self.store.chunk_documents([cid for cid, _ in ranked]))
