@@ -1,0 +1,138 @@
+"""The pieces of `kb bench`: synthetic chunks and queries, passages, percentiles, verdicts, options."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+from index.tokenize import tokenize
+from ingest.normalize import for_search
+from kb.bench import BenchOptions, command_line, verdicts
+from kb.bench.corpus import passages
+from kb.bench.encoding import latency
+from kb.bench.machine import load_mark, others_load, peak_rss_mb, rss_mb
+from kb.bench.scale import BATCH, all_vectors
+from kb.bench.synthetic import DOC_CHUNKS, TextPool, build_pool, make_queries, synthetic_documents
+from kb.commands.bench import sizes_arg
+
+TEXTS = [
+    ("推动高质量发展的几点思考",
+     "高质量发展是新时代的硬道理。要坚持创新驱动，培育新质生产力。县域经济要立足资源禀赋，发展特色产业集群。"
+     "优化营商环境，扩大有效投资，推动产业转型升级和绿色低碳发展。深化重点领域改革，激发市场主体活力。"),
+    ("基层治理与群众工作",
+     "群众反映强烈的突出问题，往往集中在教育、医疗、住房、养老等民生领域。要健全接诉即办机制，"
+     "把矛盾纠纷化解在基层。党员干部要深入一线调查研究，解决群众急难愁盼问题。完善网格化管理和精细化服务。"),
+]
+
+
+@pytest.fixture(scope="module")
+def pool() -> TextPool:
+    return build_pool(TEXTS, chunk_chars=[60, 90, 120])
+
+
+def test_pool_keeps_sentences_by_document_with_their_tokens(pool):
+    assert pool.titles == [t for t, _ in TEXTS]
+    assert pool.doc_start[0] == 0 and pool.doc_start[-1] == len(pool.sentences)
+    for sentence, tokens in zip(pool.sentences, pool.tokens, strict=True):
+        assert tokens == tokenize(for_search(sentence))
+    first_doc = pool.sentences[pool.doc_start[0] : pool.doc_start[1]]
+    assert "".join(first_doc) == TEXTS[0][1]
+
+
+def test_synthetic_documents_are_runs_of_one_documents_sentences(pool, tmp_path):
+    docs = list(synthetic_documents(pool, 2 * DOC_CHUNKS + 7, seed=3))
+    assert [len(d.chunk_texts) for d in docs] == [DOC_CHUNKS, DOC_CHUNKS, 7]
+    for doc in docs:
+        source = pool.titles.index(doc.title)
+        own = set(pool.sentences[pool.doc_start[source] : pool.doc_start[source + 1]])
+        for text, tokens in zip(doc.chunk_texts, doc.chunk_tokens, strict=True):
+            assert len(text) >= 60 or len(text) == len("".join(own))  # a target size, or the whole document
+            assert tokens[: len(pool.title_tokens[source])] == pool.title_tokens[source]
+            rest = tokens[len(pool.title_tokens[source]) :]
+            assert sorted(rest) == sorted(tokenize(for_search(text)))
+            assert all(t in own for t in _split_known(text, own))
+    path = tmp_path / "pool.json"
+    pool.save(path)
+    again = list(synthetic_documents(TextPool.load(path), 2 * DOC_CHUNKS + 7, seed=3))
+    assert again == docs
+
+
+def _split_known(text: str, sentences: set[str]) -> list[str]:
+    """Greedily split text into the given sentences (fails the test's `in` check if it cannot)."""
+    out, at = [], 0
+    while at < len(text):
+        match = next((s for s in sentences if text.startswith(s, at)), text[at:])
+        out.append(match)
+        at += len(match)
+    return out
+
+
+def test_queries_have_five_to_fifteen_tokens(pool):
+    queries = make_queries(pool, 12, presets=["意识形态工作责任制怎么落实", "党建"], seed=1)
+    assert len(queries) == 12
+    assert all(5 <= len(tokenize(for_search(q))) <= 15 for q in queries)
+    assert "党建" not in queries  # a preset with too few tokens is left out
+
+
+def test_passages_are_cut_to_size_without_whitespace():
+    texts = ["甲乙丙丁 戊己庚辛\n" * 40]
+    cut = passages(texts, 3, chars=50)
+    assert len(cut) == 3 and all(len(p) == 50 and " " not in p for p in cut)
+    assert passages(["短文" * 30], 5, chars=50) == ["短文" * 25] * 5  # a small corpus repeats
+
+
+def test_latency_percentiles_in_milliseconds():
+    result = latency([0.001] * 90 + [0.010] * 10)
+    assert result["p50_ms"] == 1.0 and 1.0 < result["p95_ms"] <= 10.0 and result["n"] == 100
+
+
+def test_all_vectors_regenerates_the_indexed_batches():
+    vectors = all_vectors(BATCH + 5, 8, seed=2)
+    assert vectors.shape == (BATCH + 5, 8)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(all_vectors(BATCH + 5, 8, seed=2), vectors)
+
+
+def _entry(size: int, hybrid_p95: float, search_p95: float, steady: float, layout: str = "flat") -> dict:
+    def lat(p95: float) -> dict:
+        return {"p50_ms": p95 / 2, "p95_ms": p95, "mean_ms": p95 / 2, "n": 100}
+
+    return {"size": size, "latency": {"hybrid_with_encoding": lat(hybrid_p95), "kb_search": lat(search_p95)},
+            "memory": {"steady_mb": steady, "peak_mb": steady + 100}, "dense_layout": layout,
+            "dense_layouts": {"flat": {"recall@10": 1.0}, "flat16": {"recall@10": 0.97}}}
+
+
+def test_verdicts_compare_each_target_with_the_measured_figure():
+    result = {"scale": [_entry(100_000, 20.0, 60.0, 1500.0), _entry(1_000_000, 150.0, 150.0, 5000.0, "flat16"),
+                        {"size": 10_000, "error": "子进程退出码 -9"}]}
+    found = {(v["target"], v["met"]) for v in verdicts(result)}
+    met = {target for target, ok in found if ok}
+    missed = {target for target, ok in found if not ok}
+    assert any("100,000" in t and "混合" in t for t in met)
+    assert any("100,000" in t and "KnowledgeBase.search" in t for t in missed)  # 60 ms > 50 ms
+    assert any("1,000,000" in t and "混合" in t for t in met)
+    assert any("常驻" in t for t in met) and any("峰值" in t for t in met)
+    assert any("flat16" in t for t in missed)  # recall 0.97 < 0.98
+
+
+def test_command_line_repeats_the_options():
+    options = BenchOptions(sizes=(2000,), quick=True, use_shared=False, queries=50)
+    assert command_line(options) == "kb bench --sizes 2000 --quick --no-shared --queries 50"
+    assert command_line(BenchOptions()) == "kb bench --sizes 10000,100000,1000000"
+
+
+def test_sizes_argument():
+    assert sizes_arg("10_000,100000") == (10_000, 100_000)
+    for bad in ("", "十万", "50"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            sizes_arg(bad)
+
+
+def test_memory_and_load_readings():
+    mark = load_mark()
+    sum(range(200_000))
+    load = others_load(mark)
+    assert load["seconds"] >= 0 and load["others_cores"] >= 0 and load["own_cores"] >= 0
+    assert peak_rss_mb() >= rss_mb() > 0
