@@ -185,8 +185,9 @@ def markdown_report(result: dict) -> str:
     slow = [e for e in result["scale"] if "latency" in e and e["latency"]["keyword"].get("slowest")]
     if slow:
         e = max(slow, key=lambda entry: entry["size"])
+        # Lengths, not texts: the Markdown goes into docs/, and synthetic queries may quote ../shared corpora.
         out += ["", f"Slowest keyword queries at {_size(e['size'])}: "
-                + "; ".join(f"“{q}” {ms} ms" for q, ms in e["latency"]["keyword"]["slowest"]) + "."]
+                + "; ".join(f"{ms} ms ({len(q)} characters)" for q, ms in e["latency"]["keyword"]["slowest"]) + "."]
     out += ["", "Hybrid search, step by step (p50 / p95 ms):", ""]
     steps: list[str] = []
     for entry in result["scale"]:
