@@ -3,64 +3,25 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
+from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, widget  # noqa: F401 - fixtures
 
 from kb import archive
 from kb.library import KnowledgeBase
-from kb.sample_kb import SAMPLE_CORPUS, build_sample
+from kb.sample_kb import SAMPLE_CORPUS
 
-TESTS = Path(__file__).resolve().parent
 FACTS = json.loads((SAMPLE_CORPUS.parent / "minutes_facts.json").read_text(encoding="utf-8"))["minutes"]
 
 
-def page_script(data_dir: str, tests_dir: str, module: str) -> None:
-    import importlib
-    import sys
-
-    import streamlit as st
-
-    sys.path.insert(0, tests_dir)
-    from conftest import FakeEncoder
-
-    from kb.library import KnowledgeBase
-
-    @st.cache_resource
-    def load(path: str) -> KnowledgeBase:
-        return KnowledgeBase(path, encoder=FakeEncoder())
-
-    importlib.import_module(f"kb.ui.{module}").render(load(data_dir))
-
-
-@pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ui-archive") / "data"
-    with KnowledgeBase(path, encoder=FakeEncoder()) as kb:
-        build_sample(kb)
-    return path
-
-
-@pytest.fixture
-def data(sample_dir, tmp_path):
-    """A copy of the sample knowledge base each test may change."""
-    return shutil.copytree(sample_dir, tmp_path / "data")
-
-
 def app(data: Path) -> AppTest:
-    at = AppTest.from_function(page_script, args=(str(data), str(TESTS), "archive_page"), default_timeout=60)
-    return at.run()
+    return page_over(data, "archive_page")
 
 
-def widget(elements, label):
-    return next(e for e in elements if e.label == label)
-
-
-def test_sessions_are_listed_and_filtered(data):
-    at = app(data)
+def test_sessions_are_listed_and_filtered(sample_data):
+    at = app(sample_data)
     assert not at.exception and at.title[0].value == "学习档案"
     table = at.dataframe[0].value
     assert list(table["日期"]) == sorted(f["date"] for f in FACTS)
@@ -73,14 +34,14 @@ def test_sessions_are_listed_and_filtered(data):
     assert any("没有符合条件" in i.value for i in at.info)
 
 
-def test_a_correction_is_saved_and_shown(data):
-    at = app(data)
+def test_a_correction_is_saved_and_shown(sample_data):
+    at = app(sample_data)
     first = sorted(FACTS, key=lambda f: f["date"])[0]
     widget(at.text_input, "主持人").set_value("李明")
     widget(at.text_area, "参加人员（顿号分隔）").set_value("张建华、李明")
     widget(at.button, "保存更正").click().run()
     assert not at.exception and any("已保存更正" in s.value for s in at.success)
-    with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
+    with KnowledgeBase(sample_data, encoder=FakeEncoder()) as kb:
         s = archive.sessions(kb)[0]
         assert s.date == first["date"] and s.host == "李明" and s.attendees == ("张建华", "李明")
         assert set(s.edited) == {"host", "attendees"}  # untouched fields are not frozen as corrections
@@ -91,8 +52,8 @@ def test_a_correction_is_saved_and_shown(data):
     assert at.dataframe[0].value["主持人"][0] == first["host"]
 
 
-def test_attendance_tab(data):
-    at = app(data)
+def test_attendance_tab(sample_data):
+    at = app(sample_data)
     at.selectbox(key="archive_attendance_year").set_value(2025).run()
     facts = [f for f in FACTS if f["date"].startswith("2025")]
     assert at.metric[0].value == str(len(facts))
@@ -103,8 +64,8 @@ def test_attendance_tab(data):
     assert at.get("download_button")
 
 
-def test_coverage_tab(data):
-    at = app(data)
+def test_coverage_tab(sample_data):
+    at = app(sample_data)
     at.text_input(key="archive_topic").set_value("落实意识形态工作责任制").run()
     assert not at.exception
     headings = [m.value for m in at.markdown if m.value.startswith("**20")]

@@ -2,76 +2,39 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
+from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, widget  # noqa: F401 - fixtures
 
 from kb import plan as plans
 from kb.library import KnowledgeBase
-from kb.sample_kb import build_sample
 
 TESTS = Path(__file__).resolve().parent
 
 
-def page_script(data_dir: str, tests_dir: str, module: str) -> None:
-    import importlib
-    import sys
-
-    import streamlit as st
-
-    sys.path.insert(0, tests_dir)
-    from conftest import FakeEncoder
-
-    from kb.library import KnowledgeBase
-
-    @st.cache_resource
-    def load(path: str) -> KnowledgeBase:
-        return KnowledgeBase(path, encoder=FakeEncoder())
-
-    importlib.import_module(f"kb.ui.{module}").render(load(data_dir))
-
-
-@pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ui-plan") / "data"
-    with KnowledgeBase(path, encoder=FakeEncoder()) as kb:
-        build_sample(kb)
-    return path
-
-
 @pytest.fixture
-def data(sample_dir, tmp_path):
-    return shutil.copytree(sample_dir, tmp_path / "data")
-
-
-@pytest.fixture
-def planned(data):
+def planned(sample_data):
     """The sample knowledge base with a 2027 plan: three themes, the first two drafted."""
-    with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
+    with KnowledgeBase(sample_data, encoder=FakeEncoder()) as kb:
         plans.create_plan(kb, 2027, "全年主线", themes=["党的创新理论", "乡村振兴", "生态文明"])
         plans.draft_month(kb, 2027, 1, k=2)
         plans.draft_month(kb, 2027, 2, k=2)
-    return data
+    return sample_data
 
 
 def app(data: Path) -> AppTest:
-    at = AppTest.from_function(page_script, args=(str(data), str(TESTS), "plan_page"), default_timeout=120)
-    return at.run()
-
-
-def widget(elements, label):
-    return next(e for e in elements if e.label == label)
+    return page_over(data, "plan_page", timeout=120)
 
 
 def open_kb(data: Path) -> KnowledgeBase:
     return KnowledgeBase(data, encoder=FakeEncoder())
 
 
-def test_creating_a_plan_from_presets_drafts_every_month(data):
-    at = app(data)
+def test_creating_a_plan_from_presets_drafts_every_month(sample_data):
+    at = app(sample_data)
     assert not at.exception and at.title[0].value == "学习计划"
     assert at.selectbox(key="plan_year_choice").value == "＋ 新建计划"
     widget(at.number_input, "年份").set_value(2026)
@@ -82,7 +45,7 @@ def test_creating_a_plan_from_presets_drafts_every_month(data):
     assert at.subheader[0].value == "2026年度理论学习中心组学习计划"
     table = at.dataframe[0].value
     assert len(table) == 12 and "未起草" not in set(table["学习清单"]) and min(table["材料数"]) >= 1
-    with open_kb(data) as kb:
+    with open_kb(sample_data) as kb:
         plan = plans.get_plan(kb, 2026)
         proposed = [p.theme for p in plans.propose_themes(kb, 2026)]
     assert plan.main_line == "深入学习贯彻党的创新理论"
@@ -144,8 +107,8 @@ def test_header_export_and_delete(planned):
     at.radio(key="plan_export_format_2027").set_value("md").run()
     widget(at.button, "生成导出文件").click().run()
     assert not at.exception
-    fmt, data = at.session_state["plan_export_2027"]
-    text = data.decode("utf-8")
+    fmt, sample_data = at.session_state["plan_export_2027"]
+    text = sample_data.decode("utf-8")
     assert fmt == "md" and "新的主线" in text and "1月：党的创新理论" in text
     assert at.get("download_button")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from kb_fixtures import write_corpus
 from streamlit.testing.v1 import AppTest
 
 from kb.library import KnowledgeBase
+from kb.sample_kb import build_sample
 from kb.ui import common
 
-REPO_APP = Path(__file__).resolve().parent.parent / "app.py"
+TESTS = Path(__file__).resolve().parent
+REPO_APP = TESTS.parent / "app.py"
 
 # A dated theory text whose body would be markup if it were not escaped.
 ZUOFENG = """关于作风建设的学习体会
@@ -90,3 +93,46 @@ def page_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
     parts += [t.value for t in at.title] + [i.value for i in at.info] + [w.value for w in at.warning]
     return "\n".join(parts + html_bodies(at))
+
+
+def _page_over(data_dir: str, tests_dir: str, module: str) -> None:
+    import importlib
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, tests_dir)
+    from conftest import FakeEncoder
+
+    from kb.library import KnowledgeBase
+
+    @st.cache_resource
+    def load(path: str) -> KnowledgeBase:
+        return KnowledgeBase(path, encoder=FakeEncoder())
+
+    importlib.import_module(f"kb.ui.{module}").render(load(data_dir))
+
+
+def page_over(data: Path, module: str, timeout: float = 60) -> AppTest:
+    """Page kb.ui.<module> alone over the knowledge base in `data` (opened with a FakeEncoder), run once."""
+    return AppTest.from_function(_page_over, args=(str(data), str(TESTS), module), default_timeout=timeout).run()
+
+
+def widget(elements, label: str):
+    """The element of `elements` (e.g. at.selectbox) with this label."""
+    return next(e for e in elements if e.label == label)
+
+
+@pytest.fixture(name="sample_dir", scope="module")
+def sample_dir_fixture(tmp_path_factory):
+    """The sample knowledge base, built once per test module with the fake encoder."""
+    path = tmp_path_factory.mktemp("ui-sample") / "data"
+    with KnowledgeBase(path, encoder=FakeEncoder()) as kb:
+        build_sample(kb)
+    return path
+
+
+@pytest.fixture(name="sample_data")
+def sample_data_fixture(sample_dir, tmp_path):
+    """A copy of the sample knowledge base each test may change."""
+    return shutil.copytree(sample_dir, tmp_path / "data")
