@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-from conftest import FakeEncoder
+from conftest import FakeEncoder, load_script
 from ui_fixtures import write_ui_corpus
 
 from kb.errors import KBError
 from kb.library import KnowledgeBase, load_encoder
 
 pytestmark = pytest.mark.slow
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "screenshots.py"
-
-
-def screenshots_module():
-    spec = importlib.util.spec_from_file_location("kb_screenshots", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def shots():
-    module = screenshots_module()
+    module = load_script("screenshots")
     if not module.browser_available():
         pytest.skip("Debian chromium / chromium-driver not installed")
     pytest.importorskip("selenium")
