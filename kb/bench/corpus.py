@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunker import ChunkerConfig, chunk_document
-from ingest.pipeline import read_all
 from ingest.types import Document
 from kb.sample_kb import SAMPLE_CORPUS
 
@@ -45,11 +44,6 @@ def bench_corpus(shared: Path | None) -> Corpus:
                   and p.stat().st_size <= SMALL_PDF_BYTES)
     label = f"../shared/eval/dev：{DOCX_SET.parts[0]} {len(docx)} 个 DOCX + {PDF_SET.parts[0]} {len(pdfs)} 个小 PDF"
     return Corpus(label, tuple(docx + pdfs), shared)
-
-
-def read_documents(paths: tuple[Path, ...]) -> list[Document]:
-    """Every readable document among `paths` (unreadable ones are left out)."""
-    return [doc for doc in read_all(paths) if isinstance(doc, Document)]
 
 
 def chunk_sizes(documents: list[Document], config: ChunkerConfig) -> list[int]:

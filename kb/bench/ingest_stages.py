@@ -11,6 +11,7 @@ import numpy as np
 from ingest.chunker import chunk_document
 from ingest.errors import UnreadableFile
 from ingest.pipeline import discover, read_document
+from ingest.types import Document
 from kb.bench.corpus import Corpus
 from kb.config import KBConfig
 from kb.indexes import Indexes
@@ -22,8 +23,9 @@ def _rate(count: float, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else float("inf")
 
 
-def ingest_throughput(corpus: Corpus, encoder, config: KBConfig, workdir: Path) -> dict:
-    """Time each ingest stage on the corpus, then one whole KnowledgeBase.ingest of it.
+def ingest_throughput(corpus: Corpus, encoder, config: KBConfig, workdir: Path) -> tuple[dict, list[Document]]:
+    """Time each ingest stage on the corpus, then one whole KnowledgeBase.ingest of it; returns the
+    measurements and the documents read (the later sections reuse them instead of reading again).
 
     The stages call what kb.ingesting calls, in the same order; the whole ingest (which encodes
     again, from scratch) checks that the stages add up to what a user waits for.
@@ -97,7 +99,7 @@ def ingest_throughput(corpus: Corpus, encoder, config: KBConfig, workdir: Path) 
                   "dense_seconds": round(dense_seconds, 2), "keyword_seconds": round(keyword_seconds, 2)},
         "store": {"seconds": round(store_seconds, 2), "chunks_per_second": _rate(n_chunks, store_seconds)},
     }
-    return {
+    report = {
         "corpus": corpus.label,
         "files": len(files),
         "documents": len(documents),
@@ -109,6 +111,7 @@ def ingest_throughput(corpus: Corpus, encoder, config: KBConfig, workdir: Path) 
         "stages_seconds": round(sum(s["seconds"] for s in stages.values()), 2),
         "whole_ingest": whole,
     }
+    return report, documents
 
 
 def _whole_ingest(corpus: Corpus, encoder, config: KBConfig, data_dir: Path) -> dict:

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from kb.bench.encoding import latency, make_encoder
+from kb.bench.encoding import latency, make_encoder, timed
 from kb.bench.machine import peak_rss_mb, rss_mb
 from kb.bench.synthetic import DOC_CHUNKS, SyntheticDocument, TextPool, synthetic_documents, unit_vectors
 
@@ -325,23 +325,17 @@ def search_after_add(kb, pool: TextPool, query: str, seed: int, profile: bool, r
         next_id += len(ids)
         vectors = unit_vectors(len(ids), indexes.dim, seed + 7919 + number)
         texts = [keyword_input(doc.title, (), text) for text in doc.chunk_texts]
-        times["add"].append(_seconds(partial(indexes.add, ids, vectors, texts)))
+        times["add"].append(timed(partial(indexes.add, ids, vectors, texts)))
         if number == rounds - 1 and profile:
             profiler.enable()
-        times["first_search"].append(_seconds(search))
+        times["first_search"].append(timed(search))
         profiler.disable()
-        times["next_search"].append(_seconds(search))
+        times["next_search"].append(timed(search))
     medians = {f"{key}_ms": round(float(np.median(v)) * 1000, 1) for key, v in times.items()}
     out: dict = {"chunks_added": DOC_CHUNKS, **medians}
     if profile:
         out["first_search_profile"] = _top_functions(profiler, 1, top=8)
     return out
-
-
-def _seconds(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def compare_layouts(size: int, dim: int, seed: int, queries: np.ndarray) -> dict:
@@ -396,7 +390,7 @@ def run(spec: SizeSpec) -> dict:
     from kb.search import rank_chunks
 
     # The first search loads jieba's dictionary and builds the keyword index's posting blocks.
-    facts["first_keyword_search_seconds"] = round(_seconds(lambda: rank_chunks(kb, spec.queries[0], K, None,
+    facts["first_keyword_search_seconds"] = round(timed(lambda: rank_chunks(kb, spec.queries[0], K, None,
                                                                                "keyword")), 2)
     memory["after_first_search_mb"] = round(rss_mb())
     result = {"size": spec.size, "store": spec.store, **facts}
