@@ -32,6 +32,7 @@ import faiss
 import numpy as np
 
 from index.idmap import IdMap, check_ids, sorted_unique
+from index.postings import empty_result, top_k
 from index.storage import (
     IndexFormatError,
     array_writer,
@@ -59,10 +60,6 @@ _TUNE_QUERIES = 200
 _TUNE_K = 10
 _KMEANS_ITERATIONS = 10
 _TRAIN_POINTS_PER_LIST = 40
-
-
-def _empty_result() -> tuple[np.ndarray, np.ndarray]:
-    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
 @contextmanager
@@ -261,15 +258,15 @@ class DenseIndex:
     def _search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         n = len(self._ids)
         if k <= 0 or n == 0:
-            return [_empty_result() for _ in queries]
+            return [empty_result() for _ in queries]
         if allowed is None:
             return self._plain_search(queries, min(k, n))
         wanted = sorted_unique(allowed)  # ids not in the index may stay: they can never be hit
         if len(wanted) == 0:
-            return [_empty_result() for _ in queries]
+            return [empty_result() for _ in queries]
         if self.layout == IVF and len(wanted) <= EXACT_SUBSET:
             wanted = wanted[self._ids.rows(wanted) >= 0]
-            return self._exact_subset(queries, k, wanted) if len(wanted) else [_empty_result() for _ in queries]
+            return self._exact_subset(queries, k, wanted) if len(wanted) else [empty_result() for _ in queries]
         results: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(queries)
         if len(wanted) * OVERSAMPLE_SHARE >= n:
             results = self._oversampled(queries, k, wanted)
@@ -279,7 +276,7 @@ class DenseIndex:
             scores, ids = self._index.search(queries[missing], min(k, len(wanted)), params=params)
             for i, row_ids, row_scores in zip(missing, ids, scores, strict=True):
                 results[i] = (row_ids[row_ids >= 0], row_scores[row_ids >= 0])
-        return [result if result is not None else _empty_result() for result in results]
+        return [result if result is not None else empty_result() for result in results]
 
     def _plain_search(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
         params = _ivf_params(self.nprobe) if self.layout == IVF else None
@@ -322,11 +319,7 @@ class DenseIndex:
 
     def _exact_subset(self, queries: np.ndarray, k: int, wanted: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         vectors = self._index.reconstruct_batch(wanted)
-        results = []
-        for scores in queries @ vectors.T:
-            top = np.argsort(-scores, kind="stable")[:k]
-            results.append((wanted[top], scores[top].astype(np.float32)))
-        return results
+        return [top_k(wanted, scores, k) for scores in queries @ vectors.T]
 
     # -- persistence ---------------------------------------------------------------------------
 

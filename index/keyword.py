@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from index.idmap import GrowableArray, IdMap, check_ids
-from index.postings import TermPostings, score, top_k
+from index.postings import TermPostings, empty_result, score, top_k
 from index.storage import (
     IndexFormatError,
     array_writer,
@@ -96,10 +96,6 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     sizes = ends - starts
     offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
     return offsets + np.arange(int(sizes.sum()))
-
-
-def _empty_result() -> tuple[np.ndarray, np.ndarray]:
-    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
 class KeywordIndex:
@@ -240,7 +236,7 @@ class KeywordIndex:
         with self._lock:
             known = self._known_terms(tokens)
             if k <= 0 or not known:
-                return _empty_result()
+                return empty_result()
             term_ids = np.asarray([self._vocab[t] for t in known], dtype=np.int64)
             df = self._df.view[term_ids].astype(np.float64)
             n = float(len(self._idmap))

@@ -39,14 +39,15 @@ class TermPostings:
         return self.idf * self.max_weight * _BOUND_SLACK
 
 
-def _empty_result() -> tuple[np.ndarray, np.ndarray]:
+def empty_result() -> tuple[np.ndarray, np.ndarray]:
+    """No hits: (ids, scores) of length 0, typed as every search returns them."""
     return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
 def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k best (id, score) pairs, score descending, ties broken by ascending id."""
     if k <= 0 or len(ids) == 0:
-        return _empty_result()
+        return empty_result()
     if len(scores) > _SAMPLE_SHARE * k:
         # The k-th best of every 16th score cannot beat the k-th best of all, so it bounds the
         # candidates from below: one comparison pass instead of a partition of every score.
