@@ -46,7 +46,7 @@ _FIELD_LINE = {
     for name, labels in _FIELDS.items()
 }
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]|[【\[][^】\]]*[】\]]")
-_NAME_SPLIT = re.compile(r"[、，,；;\s]+")
+NAME_SPLIT = re.compile(r"[、，,；;\s]+")  # between names in a list of people
 _NAME_TAIL = re.compile(r"(?:等(?:\d+|[一二三四五六七八九十]+)?(?:人|名|位)?|同志|共\d+人)+$")
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,4}?"
 _SPEECH_VERBS = _either(r"(?:在?(?:交流|研讨|作)?(?:发言|交流)(?:中|时)?)?(?:指出|表示|认为|谈到|强调|提出|说)?")
@@ -102,7 +102,7 @@ def parse_minutes(text: str, headings: Sequence[Heading] = ()) -> MinutesInfo:
 def names(value: str) -> tuple[str, ...]:
     """Names listed in a field: brackets (titles) removed, split on 、，; and spaces, 同志/等N人 dropped."""
     found = []
-    for part in _NAME_SPLIT.split(_BRACKETED.sub(" ", value)):
+    for part in NAME_SPLIT.split(_BRACKETED.sub(" ", value)):
         name = _NAME_TAIL.sub("", part.strip().strip("。.：:"))
         if name and name not in found:
             found.append(name)

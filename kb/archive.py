@@ -12,6 +12,7 @@ import numpy as np
 
 from index.fusion import zscore_fusion
 from index.tokenize import tokenize
+from ingest.minutes import NAME_SPLIT
 from ingest.normalize import for_search
 from ingest.types import MinutesInfo
 from kb.errors import InvalidInput
@@ -27,7 +28,6 @@ FIELD_NAMES = {"date": "日期", "theme": "主题", "host": "主持人", "locati
                "attendees": "参加人员", "speakers": "发言人"}
 _LIST_FIELDS = ("attendees", "speakers")
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-_NAME_SPLIT = re.compile(r"[、，,；;\s]+")
 
 # Coverage fuses two scorings of sessions (their best passages, their theme lines) by z-scores, as
 # the search itself does (index.fusion.zscore_fusion): a session far ahead on passages stays ahead
@@ -126,7 +126,7 @@ def session(kb: KnowledgeBase, ref: str) -> Session:
 
 def split_names(value: str | Sequence[str]) -> tuple[str, ...]:
     """Names from "张三、李四,王五" or a list; blanks and repeats dropped, order kept."""
-    parts = _NAME_SPLIT.split(value) if isinstance(value, str) else [str(v) for v in value]
+    parts = NAME_SPLIT.split(value) if isinstance(value, str) else [str(v) for v in value]
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 

@@ -15,8 +15,7 @@ from ingest.readers.text import decode_file
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe",
          "button", "select", "svg", "canvas", "head")
 _BLOCKS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table",
-           "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "td", "th", "figcaption",
-           "caption", "address", "center"}
+           "blockquote", "pre", "br", "hr", "figcaption", "caption", "address", "center"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _CELLS = {"td", "th"}
 # A line break in the HTML source between two Chinese characters is not a space when rendered.

@@ -16,7 +16,7 @@ from ingest.extracted import Extracted, TextBuilder
 from ingest.layout import join_broken_lines, strip_running_lines
 from ingest.ocr import INSTALL_HINT, ocr_available, ocr_pdf_pages
 from ingest.options import ReadOptions
-from ingest.quality import glyph_warning
+from ingest.quality import CJK, glyph_warning
 
 MIN_PAGE_CHARS = 5  # a page with fewer non-space characters has no usable text layer
 _TITLE_JUNK = re.compile(
@@ -27,7 +27,6 @@ _TITLE_PREFIX = re.compile(
 )
 _TITLE_SUFFIX = re.compile(r"\.(?:docx?|wps|pptx?|xlsx?|txt|pdf)$", re.IGNORECASE)
 _HEX_STRING = re.compile(r"^<([0-9A-Fa-f\s]+)>$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 TITLE_SIZE_RATIO = 1.25  # a title line is set this much larger than the page's body text
 MAX_TITLE = 60
 
@@ -228,7 +227,7 @@ def _text_value(value) -> str | None:
     text = str(value).strip()
     hex_string = _HEX_STRING.match(text)
     raw = bytes.fromhex(re.sub(r"\s", "", hex_string.group(1))) if hex_string else None
-    if raw is None and not _CJK.search(text) and any(ord(c) > 0x7F for c in text):
+    if raw is None and not CJK.search(text) and any(ord(c) > 0x7F for c in text):
         raw = getattr(value, "original_bytes", None)
     if raw:
         for encoding in ("utf-16" if raw[:2] in (b"\xfe\xff", b"\xff\xfe") else "utf-8", "gb18030"):
@@ -262,5 +261,5 @@ def _largest_line(page: pypdf.PageObject) -> str | None:
     if top < TITLE_SIZE_RATIO * body:
         return None
     title = "".join(text for size, text in runs if size == top)
-    title = re.sub(r"\s+", "", title) if _CJK.search(title) else " ".join(title.split())
+    title = re.sub(r"\s+", "", title) if CJK.search(title) else " ".join(title.split())
     return title[:MAX_TITLE] if len(title) >= 2 else None
