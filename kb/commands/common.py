@@ -10,8 +10,6 @@ import sys
 from kb.errors import InvalidInput
 from kb.store import Filters
 
-KIND_NAMES = {"theory": "理论文章", "minutes": "会议纪要"}
-
 
 def open_from_args(args: argparse.Namespace, **kwargs):
     """The knowledge base named by --data (imported late: `kb --help` should not load torch)."""

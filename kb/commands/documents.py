@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.commands.common import (
-    KIND_NAMES,
     add_filter_options,
     filters_from_args,
     open_from_args,
     print_json,
 )
+from kb.kinds import KIND_LABELS
 
 
 # ---- ingest / search / documents --------------------------------------------------------------------
@@ -78,7 +78,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("没有找到相关内容：换个说法，或放宽类型/日期/标签筛选。")
         return 0
     for rank, h in enumerate(hits, 1):
-        where = " · ".join(x for x in (h.date or "", KIND_NAMES.get(h.kind, h.kind), h.pages,
+        where = " · ".join(x for x in (h.date or "", KIND_LABELS.get(h.kind, h.kind), h.pages,
                                       " > ".join(h.section)) if x)
         print(f"{rank:>2}. {h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  相关度 {h.score:.3f}")
         print(f"    {h.marked_snippet()}")
@@ -96,7 +96,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("知识库中还没有文档：用 kb ingest 路径 导入。")
     for d in docs:
         tags = f"  #{' #'.join(d.tags)}" if d.tags else ""
-        print(f"{d.id}  {d.date or '——':<10}  {KIND_NAMES.get(d.kind, d.kind)}  {d.title}{tags}")
+        print(f"{d.id}  {d.date or '——':<10}  {KIND_LABELS.get(d.kind, d.kind)}  {d.title}{tags}")
     return 0
 
 
@@ -118,7 +118,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                                "page_end": c.page_end, "text": c.text} for c in chunks]
         print_json(info)
         return 0
-    print(f"{d.title}\n编号 {d.id} · {KIND_NAMES.get(d.kind, d.kind)} · {d.date or '日期不详'} · {d.format.upper()}"
+    print(f"{d.title}\n编号 {d.id} · {KIND_LABELS.get(d.kind, d.kind)} · {d.date or '日期不详'} · {d.format.upper()}"
           f" · {d.page_count or '—'} 页 · {d.chunk_count} 个片段 · {d.char_count} 字")
     print(f"来源 {d.path}")
     if d.tags:

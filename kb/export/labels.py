@@ -6,8 +6,8 @@ import re
 from datetime import date
 
 from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
+from kb.kinds import KIND_LABELS
 
-KIND_LABELS = {"theory": "理论文章", "minutes": "会议纪要"}
 MISSING_MARK = "（原文已删除）"
 WHOLE_DOCUMENT = "（通读全文）"
 NO_PASSAGE = "（原文已删除，无摘录）"

@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kb.kinds import KIND_LABELS
 from kb.search import Hit
 
-KIND_LABELS = {"theory": "理论文章", "minutes": "会议纪要"}
 SENTENCE_ENDS = "。！？；!?;\n"
 
 

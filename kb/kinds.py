@@ -1,0 +1,5 @@
+"""What the two kinds of document are called in Chinese, for every place that shows them (CLI, UI, exports)."""
+
+from ingest.types import MINUTES, THEORY
+
+KIND_LABELS = {THEORY: "理论文章", MINUTES: "会议纪要"}
