@@ -341,10 +341,9 @@ def coverage(
     ids = list(by_id)
     index = {doc_id: i for i, doc_id in enumerate(ids)}
     themes = sorted(similarity, key=lambda d: -similarity[d])
-    passages = [h for h in hits if h.doc_id in index]
     fused = zscore_fusion([
         ([index[d] for d in themes], [similarity[d] for d in themes]),
-        ([index[h.doc_id] for h in passages], [h.score for h in passages]),
+        ([index[h.doc_id] for h in hits], [h.score for h in hits]),  # the search was limited to `pool`
     ])
     best = fused[0][1] if fused and fused[0][1] > 0 else 1.0
     out = []

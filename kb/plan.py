@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,7 +75,6 @@ class ThemeProposal:
 
     theme: str
     preset_id: str
-    query: str  # what drafting and coverage search for
     last_covered: str | None  # date of the latest session that covered it; None: never
     covered_by: tuple[str, ...]  # those sessions' labels
 
@@ -278,13 +277,10 @@ def draft_month(kb: KnowledgeBase, year: int, month: int, *, k: int = READINGS_P
     return lst
 
 
-def draft_plan(kb: KnowledgeBase, year: int, *, k: int = READINGS_PER_MONTH, replace: bool = False,
-               progress: Callable[[int, MonthPlan], None] | None = None) -> Plan:
+def draft_plan(kb: KnowledgeBase, year: int, *, k: int = READINGS_PER_MONTH, replace: bool = False) -> Plan:
     """Draft the reading list of every month that has a theme (and no list, unless `replace`)."""
     filters = _reading_filters(kb)
     for month in get_plan(kb, year).months:
-        if progress:
-            progress(month.month, month)
         draft_month(kb, year, month.month, k=k, replace=replace, filters=filters)
     return get_plan(kb, year)
 
@@ -303,7 +299,7 @@ def propose_themes(kb: KnowledgeBase, year: int, count: int = 12) -> list[ThemeP
         for topic in dict.fromkeys((preset.name, preset.query)) if before else ():
             found.update((c.session.doc_id, c.session) for c in covered_by(kb, topic, among=before))
         dates = [s.date for s in found.values() if s.date]
-        proposals.append(ThemeProposal(theme=preset.name, preset_id=preset.id, query=preset.query,
+        proposals.append(ThemeProposal(theme=preset.name, preset_id=preset.id,
                                        last_covered=max(dates) if dates else None,
                                        covered_by=tuple(s.label for s in sorted(found.values(),
                                                                                  key=lambda s: s.date or ""))))

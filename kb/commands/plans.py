@@ -160,11 +160,14 @@ def cmd_plan_new(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_show(args: argparse.Namespace) -> int:
+    from kb.archive import sessions
     from kb.plan import get_plan, month_coverage
 
     with open_from_args(args) as kb:
         plan = get_plan(kb, args.year)
-        coverage = {m.month: month_coverage(kb, plan.year, m.theme) for m in plan.months} if args.coverage else {}
+        pool = sessions(kb) if args.coverage else []  # read once, not once a month
+        coverage = {m.month: month_coverage(kb, plan.year, m.theme, among=pool) for m in plan.months} \
+            if args.coverage else {}
         lists = {m.month: kb.lists.get(m.list_name) for m in plan.months if m.list_name} if args.readings else {}
     if args.json:
         data = plan.to_dict()

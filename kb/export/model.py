@@ -19,7 +19,6 @@ class ExportItem:
     text: str | None  # None when the whole document is to be read
     note: str | None  # 导读 / 要点
     missing: bool = False  # the source document was deleted since the list was made
-    source: str | None = None  # file name
 
 
 @dataclass(frozen=True)
