@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.store import read_vectors, write_vectors
+
 
 def default_cache_path() -> Path:
     """$KB_CACHE/embeddings.sqlite3, else $XDG_CACHE_HOME (or ~/.cache)/kb/embeddings.sqlite3."""
@@ -35,22 +37,11 @@ class EmbeddingCache:
         )
 
     def get(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), 900):
-            part = list(keys[start : start + 900])
-            marks = ",".join("?" * len(part))
-            for key, blob in self.db.execute(
-                f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({marks})", [model, *part]
-            ):
-                out[key] = np.frombuffer(blob, dtype=np.float32)
-        return out
+        return read_vectors(self.db, "vectors", model, keys)
 
     def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         self.db.execute("BEGIN")
-        self.db.executemany(
-            "INSERT OR REPLACE INTO vectors(model, key, vector) VALUES (?, ?, ?)",
-            [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
-        )
+        write_vectors(self.db, "vectors", model, vectors)
         self.db.execute("COMMIT")
 
     def close(self) -> None:

@@ -117,6 +117,34 @@ def minutes_from_json(raw: str | None) -> MinutesInfo | None:
     )
 
 
+_MAX_BOUND = 900  # values bound in one statement: under SQLite's bound-parameter limit
+
+
+def in_slices(values: Sequence) -> Iterator[tuple[list, str]]:
+    """`values` in slices small enough to bind, each with its "?,?,…" placeholders for `IN (…)`."""
+    for start in range(0, len(values), _MAX_BOUND):
+        part = list(values[start : start + _MAX_BOUND])
+        yield part, ",".join("?" * len(part))
+
+
+def read_vectors(db: sqlite3.Connection, table: str, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stored float32 vectors by key from a (model, key, vector) table; missing keys are absent."""
+    out: dict[str, np.ndarray] = {}
+    for part, marks in in_slices(keys):
+        for key, blob in db.execute(f"SELECT key, vector FROM {table} WHERE model = ? AND key IN ({marks})",
+                                    [model, *part]):
+            out[key] = np.frombuffer(blob, dtype=np.float32)
+    return out
+
+
+def write_vectors(db: sqlite3.Connection, table: str, model: str, vectors: dict[str, np.ndarray]) -> None:
+    """Insert or replace vectors by key in a (model, key, vector) table (the caller owns the transaction)."""
+    db.executemany(
+        f"INSERT OR REPLACE INTO {table}(model, key, vector) VALUES (?, ?, ?)",
+        [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
+    )
+
+
 def _filter_sql(filters: Filters) -> tuple[str, list]:
     """WHERE clause over `documents d` for the given filters."""
     clauses, params = ["1"], []
@@ -410,9 +438,7 @@ class Store:
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Chunks by id (missing ids are absent from the result)."""
         out: dict[int, ChunkRecord] = {}
-        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-            part = [int(i) for i in ids[start : start + 900]]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_slices([int(i) for i in ids]):
             for r in self.db.execute(f"SELECT {self._CHUNK_COLUMNS} FROM chunks c WHERE c.id IN ({marks})", part):
                 out[r["id"]] = self._chunk(r)
         return out
@@ -420,9 +446,7 @@ class Store:
     def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
         """The document id of each chunk (missing ids are absent), without reading the chunks' text."""
         out: dict[int, str] = {}
-        for start in range(0, len(ids), 900):
-            part = [int(i) for i in ids[start : start + 900]]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_slices([int(i) for i in ids]):
             out.update(self.db.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({marks})", part).fetchall())
         return out
 
@@ -458,21 +482,10 @@ class Store:
 
     # ---- embeddings -------------------------------------------------------------------------------
     def embeddings(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), 900):
-            part = list(keys[start : start + 900])
-            marks = ",".join("?" * len(part))
-            for r in self.db.execute(
-                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})", [model, *part]
-            ):
-                out[r["key"]] = np.frombuffer(r["vector"], dtype=np.float32)
-        return out
+        return read_vectors(self.db, "embeddings", model, keys)
 
     def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO embeddings(model, key, vector) VALUES (?, ?, ?)",
-            [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
-        )
+        write_vectors(self.db, "embeddings", model, vectors)
 
     def drop_unused_embeddings(self, keep_model: str) -> int:
         """Forget vectors no chunk uses or that belong to another model; returns how many."""
