@@ -8,6 +8,7 @@ from collections import Counter
 
 import streamlit as st
 
+from kb import archive
 from kb.library import KnowledgeBase
 from kb.store import DocumentRecord, Filters
 from kb.ui import common
@@ -73,26 +74,11 @@ def _doc_label(doc: DocumentRecord) -> str:
 
 def _minutes_facts(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     """Date, theme, host, place, attendees and speakers of a session's minutes."""
-    session = _session_of(kb, doc)
+    session = archive.session(kb, doc.id).to_dict()  # with the organisers' corrections
     rows = [("学习日期", session.get("date")), ("学习主题", session.get("theme")), ("主持人", session.get("host")),
             ("地点", session.get("location")), ("参加人员", "、".join(session.get("attendees") or ())),
             ("发言人", "、".join(session.get("speakers") or ())), ("记录人", session.get("recorder"))]
     st.markdown("\n".join(f"- **{label}**：{html.escape(str(value))}" for label, value in rows if value))
-
-
-def _session_of(kb: KnowledgeBase, doc: DocumentRecord) -> dict:
-    """The session facts of a minutes document, with the organisers' corrections when the archive
-    module is there, else as extracted."""
-    try:
-        from kb.archive import session
-
-        return session(kb, doc.id).to_dict()
-    except ImportError:
-        m = doc.minutes
-        if m is None:
-            return {"date": doc.date}
-        return {"date": m.date or doc.date, "theme": m.theme, "host": m.host, "location": m.location,
-                "attendees": m.attendees, "speakers": m.speakers, "recorder": m.recorder}
 
 
 def _delete(kb: KnowledgeBase, doc_id: str) -> None:
@@ -177,12 +163,11 @@ def browse_tab(kb: KnowledgeBase) -> None:
 
 def timeline_tab(kb: KnowledgeBase) -> None:
     """Past sessions, newest first, grouped by year: date, theme, host, speakers."""
-    minutes = kb.documents(Filters(kind="minutes"), order="date")
-    if not minutes:
+    found = archive.sessions(kb)
+    if not found:
         st.info("资料库中还没有会议纪要。在“资料导入”页导入学习会议纪要后，这里会按时间列出历次集体学习。")
         return
-    sessions = [_session_of(kb, d) | {"doc": d} for d in minutes]
-    sessions.sort(key=lambda s: s.get("date") or "", reverse=True)
+    sessions = sorted((s.to_dict() for s in found), key=lambda s: s.get("date") or "", reverse=True)
     st.markdown(f"**共 {len(sessions)} 次集体学习**")
     year = None
     for s in sessions:
@@ -193,7 +178,7 @@ def timeline_tab(kb: KnowledgeBase) -> None:
         with st.container(border=True):
             left, right = st.columns([1, 5])
             left.markdown(f"**{html.escape(s.get('date') or '日期不详')}**")
-            theme = s.get("theme") or s["doc"].title
+            theme = s.get("theme") or s["title"]
             people = []
             if s.get("host"):
                 people.append(f"主持：{s['host']}")
@@ -203,7 +188,7 @@ def timeline_tab(kb: KnowledgeBase) -> None:
                 people.append(f"地点：{s['location']}")
             right.html(f"<div><b>{html.escape(theme)}</b></div>"
                        f'<div class="kb-meta">{html.escape(" · ".join(people))}</div>')
-            right.button("查看纪要", key=f"timeline-{s['doc'].id}", on_click=_open_document, args=(s["doc"].id,))
+            right.button("查看纪要", key=f"timeline-{s['doc_id']}", on_click=_open_document, args=(s["doc_id"],))
 
 
 def _open_document(doc_id: str) -> None:
