@@ -7,23 +7,20 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st  # noqa: E402
 
-from kb.ui.common import page, page_exists  # noqa: E402
+from kb.ui.common import page  # noqa: E402
 
 st.set_page_config(page_title="学习资料库", page_icon="📚", layout="wide", initial_sidebar_state="expanded")
-
-organise = [page("lists_page", "学习清单", ":material/checklist:")]
-# The plan and archive pages are written separately; the app runs with or without them.
-if page_exists("plan_page"):
-    organise.append(page("plan_page", "学习计划", ":material/calendar_month:"))
-if page_exists("archive_page"):
-    organise.append(page("archive_page", "学习档案", ":material/history_edu:"))
 
 st.navigation({
     "查找与阅读": [
         page("search_page", "专题检索", ":material/search:", default=True),
         page("library_page", "资料库", ":material/library_books:"),
     ],
-    "组织学习": organise,
+    "组织学习": [
+        page("lists_page", "学习清单", ":material/checklist:"),
+        page("plan_page", "学习计划", ":material/calendar_month:"),
+        page("archive_page", "学习档案", ":material/history_edu:"),
+    ],
     "管理": [
         page("import_page", "资料导入", ":material/upload_file:"),
         page("status_page", "概况", ":material/monitoring:"),

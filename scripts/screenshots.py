@@ -204,10 +204,9 @@ def take_all(base_url: str, out: Path) -> list[Path]:
         wait_for_text(driver, "检索引擎")
         saved.append(screenshot(driver, out / "06-status.png"))
         for path, title, name in (("/plan", "学习计划", "07-plan.png"), ("/archive", "学习档案", "08-archive.png")):
-            if (REPO / "kb" / "ui" / f"{path.strip('/')}_page.py").exists():
-                driver.get(base_url + path)
-                wait_for_text(driver, title)
-                saved.append(screenshot(driver, out / name))
+            driver.get(base_url + path)
+            wait_for_text(driver, title)
+            saved.append(screenshot(driver, out / name))
     return saved
 
 

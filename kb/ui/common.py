@@ -133,14 +133,6 @@ def run_page(module: str) -> None:
         show_unexpected(e)
 
 
-def page_exists(module: str) -> bool:
-    """Whether the optional page module kb.ui.<module> is installed (another engineer's pages)."""
-    try:
-        return importlib.util.find_spec(f"kb.ui.{module}") is not None
-    except ImportError:
-        return False
-
-
 def page(module: str, title: str, icon: str, *, default: bool = False) -> st.Page:
     """A navigation entry that renders kb.ui.<module> (imported only when the page is opened)."""
 
