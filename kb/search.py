@@ -17,6 +17,13 @@ from kb.store import ChunkRecord, DocumentRecord
 RETRIEVERS = ("hybrid", "dense", "keyword")
 
 
+def page_range(start: int | None, end: int | None) -> str:
+    """"第3页" / "第3–4页" / "" for unpaged documents."""
+    if start is None:
+        return ""
+    return f"第{start}页" if end in (None, start) else f"第{start}–{end}页"
+
+
 @dataclass(frozen=True)
 class Hit:
     """One search result: a passage with its document's citation and why it matched."""
@@ -40,12 +47,7 @@ class Hit:
 
     @property
     def pages(self) -> str:
-        """"第3页" / "第3–4页" / "" for unpaged documents."""
-        if self.page_start is None:
-            return ""
-        if self.page_end is None or self.page_end == self.page_start:
-            return f"第{self.page_start}页"
-        return f"第{self.page_start}–{self.page_end}页"
+        return page_range(self.page_start, self.page_end)
 
     def marked_snippet(self, before: str = "【", after: str = "】") -> str:
         return mark(self.snippet, self.highlights, before, after)

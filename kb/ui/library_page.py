@@ -10,6 +10,7 @@ import streamlit as st
 
 from kb import archive
 from kb.library import KnowledgeBase
+from kb.search import page_range
 from kb.store import DocumentRecord, Filters
 from kb.ui import common
 from kb.ui.text import kind_label, section_label
@@ -118,7 +119,7 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
             with st.container(border=True):
                 where = " · ".join(p for p in (
                     f"片段 {chunk.ordinal + 1}",
-                    _pages(chunk.page_start, chunk.page_end),
+                    page_range(chunk.page_start, chunk.page_end),
                     section_label(chunk.section),
                 ) if p)
                 st.html(f'<div class="kb-meta">{html.escape(where)}</div>'
@@ -135,12 +136,6 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
         st.caption("删除后检索不到这篇文档；学习清单中引用它的条目会标为“原文已删除”。源文件不受影响。")
         sure = st.checkbox("我确认要删除", key=f"sure-{doc.id}")
         st.button("删除", key=f"delete-{doc.id}", disabled=not sure, on_click=_delete, args=(kb, doc.id))
-
-
-def _pages(start: int | None, end: int | None) -> str:
-    if start is None:
-        return ""
-    return f"第{start}页" if end in (None, start) else f"第{start}–{end}页"
 
 
 def browse_tab(kb: KnowledgeBase) -> None:

@@ -9,8 +9,9 @@ import streamlit as st
 from kb.errors import KBError
 from kb.export import LIST_FORMATS, MIME_TYPES, render_list, suggested_filename
 from kb.library import KnowledgeBase
-from kb.presets import load_presets
+from kb.presets import load_presets, preset
 from kb.reading_list import CHANGED, MISSING, ReadingItem, ReadingList, draft_reading_list, to_export
+from kb.search import page_range
 from kb.store import Filters
 from kb.ui import common
 from kb.ui.text import citation, kind_label, list_name_for, unique_name
@@ -69,7 +70,7 @@ def _draft(kb: KnowledgeBase) -> None:
 
 
 def _preset_to_topic() -> None:
-    chosen = next((p for p in load_presets() if p.id == st.session_state.get("draft_preset")), None)
+    chosen = preset(st.session_state.get("draft_preset") or "")
     if chosen:
         st.session_state["draft_topic"] = chosen.query
 
@@ -138,10 +139,7 @@ def settings(kb: KnowledgeBase, lst: ReadingList) -> None:
 
 def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
     """One item: number, title, citation, the passage, its note, and move/remove buttons."""
-    pages = ""
-    if item.page_start is not None:
-        pages = f"第{item.page_start}页" if item.page_end in (None, item.page_start) \
-            else f"第{item.page_start}–{item.page_end}页"
+    pages = page_range(item.page_start, item.page_end)
     with st.container(border=True):
         body, buttons = st.columns([6, 1])
         what = "片段" if item.is_passage else "全文"
