@@ -70,7 +70,7 @@ def test_months_and_date_bounds():
     assert months == ["2023-11", "2023-12", "2024-01", "2024-02"]
     assert months_between("2024", "2024") == [f"2024-{m:02d}" for m in range(1, 13)]
     assert date_bounds("2023-11", "2024-02", months) == (None, None)
-    assert date_bounds("2023-12", "2024-01", months) == ("2023-12", "2024-01-31")
+    assert date_bounds("2023-12", "2024-01", months) == ("2023-12", "2024-01")
 
 
 def test_names_and_labels():

@@ -116,12 +116,9 @@ def months_between(first: str, last: str) -> list[str]:
 
 def date_bounds(first: str, last: str, options: Sequence[str]) -> tuple[str | None, str | None]:
     """(since, until) filter values for a chosen month range; None where the range is open.
-
-    `until` is padded to the month's last possible day because the store compares dates as
-    strings: "2024-06-15" <= "2024-06" is false, "2024-06-15" <= "2024-06-31" is true.
-    """
+    (Filters takes "until 2024-06" to include every day of June.)"""
     since = first if options and first != options[0] else None
-    until = f"{last}-31" if options and last != options[-1] else None
+    until = last if options and last != options[-1] else None
     return since, until
 
 
