@@ -108,11 +108,16 @@ def sessions(kb: KnowledgeBase, *, year: int | str | None = None, theme: str | N
     line or title) narrow the list. Sessions of unknown date come last and match no year."""
     edits = _edits(kb.store)
     found = [_session(doc, edits.get(doc.id)) for doc in kb.documents(Filters(kind="minutes"))]
+    return sorted(narrow(found, year=year, theme=theme), key=lambda s: (s.date is None, s.date or "", s.title))
+
+
+def narrow(found: Sequence[Session], *, year: int | str | None = None, theme: str | None = None) -> list[Session]:
+    """The sessions of a year whose theme line or title contains `theme` (either None: no limit), in order."""
     if year is not None:
         found = [s for s in found if s.date and s.date[:4] == str(year)]
     if theme and theme.strip():
         found = [s for s in found if _matches_theme(s, theme)]
-    return sorted(found, key=lambda s: (s.date is None, s.date or "", s.title))
+    return list(found)
 
 
 def session(kb: KnowledgeBase, ref: str) -> Session:

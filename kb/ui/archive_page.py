@@ -9,7 +9,7 @@ import streamlit as st
 
 from kb import archive
 from kb.errors import KBError
-from kb.ui.common import empty_state
+from kb.ui.common import empty_state, remembered
 from kb.ui.text import highlight_html
 
 ALL_YEARS = "全部年份"
@@ -78,7 +78,7 @@ def _sessions_tab(kb, everything: list[archive.Session]) -> None:
         year = _year_choice(everything, "archive_year")
     with right:
         theme = st.text_input("主题包含", key="archive_theme", placeholder="如：廉政、基层治理")
-    found = archive.sessions(kb, year=year, theme=theme)
+    found = archive.narrow(everything, year=year, theme=theme)
     st.caption(f"共 {len(found)} 次集体学习")
     if not found:
         st.info("没有符合条件的学习活动。")
@@ -104,7 +104,7 @@ def _attendance_csv(result: archive.Attendance) -> bytes:
 
 def _attendance_tab(kb, everything: list[archive.Session]) -> None:
     year = _year_choice(everything, "archive_attendance_year")
-    result = archive.attendance(kb, year)
+    result = archive.attendance_of(archive.narrow(everything, year=year), year)
     st.metric("集体学习次数", len(result.sessions))
     if not result.members:
         st.info("没有可统计的参加人员。")
@@ -118,12 +118,13 @@ def _attendance_tab(kb, everything: list[archive.Session]) -> None:
                        file_name=f"出勤统计-{year or '全部'}.csv", mime="text/csv", key="archive_attendance_csv")
 
 
-def _coverage_tab(kb) -> None:
+def _coverage_tab(kb, everything: list[archive.Session]) -> None:
     st.caption("输入一个主题，查看往期哪些集体学习已经学过：按纪要内容和学习主题的相近程度排序。")
     topic = st.text_input("主题", key="archive_topic", placeholder="如：党风廉政建设")
     if not topic.strip():
         return
-    found = archive.coverage(kb, topic, k=5)
+    found = remembered("archive_coverage", (topic, kb.store.generation, everything),
+                       lambda: archive.coverage(kb, topic, k=5, among=everything))
     if not any(c.covered for c in found):
         st.info(f"往期学习中没有与“{topic}”明显相关的专题，这是一个新主题。以下为最接近的几次：")
     for c in found:
@@ -148,4 +149,4 @@ def render(kb) -> None:
     with attendance_tab:
         _attendance_tab(kb, everything)
     with coverage_tab:
-        _coverage_tab(kb)
+        _coverage_tab(kb, everything)

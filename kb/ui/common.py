@@ -10,6 +10,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
@@ -112,6 +113,17 @@ def show_unexpected(error: Exception) -> None:
     st.error(f"出现了意外错误（{type(error).__name__}）。请刷新页面重试；如果问题持续，请把下面的技术细节发给管理员。")
     with st.expander("技术细节（供管理员排查）"):
         st.code("".join(traceback.format_exception(error)), language="text")
+
+
+T = TypeVar("T")
+
+
+def remembered(slot: str, key: object, compute: Callable[[], T]) -> T:
+    """compute(), kept for this browser session until `key` changes: Streamlit reruns the whole page
+    on every click, and a search or coverage lookup need not run again for an unrelated button."""
+    if st.session_state.get(f"_{slot}_key") != key:
+        st.session_state[f"_{slot}_key"], st.session_state[f"_{slot}"] = key, compute()
+    return st.session_state[f"_{slot}"]
 
 
 def run_page(module: str) -> None:

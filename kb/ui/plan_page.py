@@ -6,10 +6,11 @@ from datetime import date
 
 import streamlit as st
 
+from kb import archive
 from kb import plan as plans
 from kb.errors import KBError
 from kb.export import MIME_TYPES, PLAN_FORMATS, render_plan, suggested_filename
-from kb.ui.common import empty_state
+from kb.ui.common import empty_state, remembered
 
 NEW_PLAN = "＋ 新建计划"
 CHOICE = "plan_year_choice"  # the year selector's state
@@ -128,7 +129,9 @@ def _month_detail(kb, plan: plans.Plan) -> None:
         with st.spinner("正在从资料库检索…"):
             _act(plans.draft_month, kb, plan.year, month, replace=True, success="已起草本月学习清单")
         st.rerun()
-    lines = plans.month_coverage(kb, plan.year, m.theme)
+    pool = archive.sessions(kb)  # in the key too: a corrected session theme changes the answer
+    lines = remembered("plan_coverage", (plan.year, m.theme, kb.store.generation, pool),
+                       lambda: plans.month_coverage(kb, plan.year, m.theme, among=pool))
     st.markdown("**往期学习**")
     if lines:
         for line in lines:

@@ -138,13 +138,13 @@ def filter_bar(kb: KnowledgeBase) -> tuple[Filters, str, int]:
 def run_search(kb: KnowledgeBase, query: str, filters: Filters, mode: str, k: int) -> list[Hit]:
     """Search, remembering the result for this session so that button clicks do not search again."""
     depth = k * PASSAGES_PER_DOC if mode == BY_DOC else k
-    key = (query, filters, depth, kb.store.generation)
-    if st.session_state.get("_hits_key") != key:
+
+    def search() -> list[Hit]:
         waiting = "正在加载语义模型（启动后首次检索需等待十几秒）…" if not common.model_ready(kb) else "正在检索…"
         with st.spinner(waiting):
-            hits = kb.search(query, k=depth, filters=filters)
-        st.session_state["_hits_key"], st.session_state["_hits"] = key, hits
-    return st.session_state["_hits"]
+            return kb.search(query, k=depth, filters=filters)
+
+    return common.remembered("hits", (query, filters, depth, kb.store.generation), search)
 
 
 def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str:
