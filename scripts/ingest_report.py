@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import sys
 import time
 import unicodedata
@@ -17,6 +16,7 @@ sys.path.insert(0, str(REPO))
 from ingest.normalize import for_search  # noqa: E402
 from ingest.pipeline import ReadOptions, read_document  # noqa: E402
 from ingest.types import Document  # noqa: E402
+from kb.bench.machine import peak_rss_mb  # noqa: E402
 
 DOCX_DIR = Path("eval/dev/corpus-provincial-gwr-2025-docx")
 PDF_DIR = Path("eval/dev/corpus-pdf-samples")
@@ -29,10 +29,6 @@ def comparable(text: str) -> str:
 
 def non_space(text: str) -> int:
     return sum(1 for c in text if not c.isspace())
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
 def read_timed(path: Path, options: ReadOptions) -> tuple[Document, float]:
@@ -82,7 +78,7 @@ def pdf_rows(shared: Path, options: ReadOptions) -> list[str]:
         rows.append(
             f"| {path.name} | {len(doc.pages)} | {reference['pypdf_chars']:,} | {len(doc.text):,} "
             f"| {layer:,} | {non_space(doc.text):,} | {doc.metadata.get('running_lines_removed', '—')} "
-            f"| {doc.title[:24]} | {doc.date or '—'} | {seconds:.1f} | {peak_mb():.0f} | {notes} |"
+            f"| {doc.title[:24]} | {doc.date or '—'} | {seconds:.1f} | {peak_rss_mb():.0f} | {notes} |"
         )
     return rows
 

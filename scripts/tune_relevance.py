@@ -187,14 +187,12 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def replay(dump: Dump, fuse_one: Fusion, subset: list[int] | None = None) -> dict[str, float]:
-    chosen = range(len(dump.queries)) if subset is None else subset
-    ranks = [rank_of_relevant(fuse_one(dump.queries[i]), dump.doc_of, dump.queries[i].relevant) for i in chosen]
-    return metrics(ranks)
-
-
 def ranks(dump: Dump, fuse_one: Fusion) -> list[int | None]:
     return [rank_of_relevant(fuse_one(q), dump.doc_of, q.relevant) for q in dump.queries]
+
+
+def replay(dump: Dump, fuse_one: Fusion) -> dict[str, float]:
+    return metrics(ranks(dump, fuse_one))
 
 
 def with_keyword(dump: Dump, params: BM25Params, tokenizer: Callable[[str], list[str]] = tokenize) -> Dump:
