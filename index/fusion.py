@@ -81,23 +81,8 @@ def score_fusion(
     as it ranked below everything the retriever did return.
     """
     normalised = [(ids, normalize_scores(np.asarray(s), normalization)) for ids, s in results]
-    floors = [float(values.min()) if len(values) else 0.0 for _, values in normalised]
-    first_seen: dict[int, int] = {}
-    per_retriever: list[dict[int, float]] = []
-    for ids, values in normalised:
-        mapping: dict[int, float] = {}
-        for doc, value in zip(ids, values, strict=True):
-            doc = int(doc)
-            first_seen.setdefault(doc, len(first_seen))
-            mapping.setdefault(doc, float(value))  # a repeated id keeps its first (best) score
-        per_retriever.append(mapping)
-    scores: dict[int, float] = {}
-    for doc in first_seen:
-        scores[doc] = sum(
-            weight * mapping.get(doc, floor)
-            for weight, mapping, floor in zip(_weights(len(results), weights), per_retriever, floors, strict=True)
-        )
-    return _ranked(scores, first_seen)
+    return _weighted_sum([(ids, values, float(values.min()) if len(values) else 0.0) for ids, values in normalised],
+                         weights)
 
 
 def zscore_fusion(
@@ -119,8 +104,7 @@ def zscore_fusion(
     n = max((len(ids) for ids, _ in results), default=0)
     if depth is not None:
         n = min(n, depth)
-    first_seen: dict[int, int] = {}
-    per_retriever: list[tuple[dict[int, float], float]] = []
+    columns = []
     for ids, raw in results:
         values = np.asarray(raw, dtype=np.float64)
         sample = np.concatenate([values[:n], np.full(max(n - len(values), 0), absent, dtype=np.float64)])
@@ -128,13 +112,25 @@ def zscore_fusion(
         mean = float(sample.mean()) if n else 0.0
         z = (values - mean) / std if std > 0 else np.zeros_like(values)
         floor = min(float(z.min()) if len(z) else 0.0, (float(sample.min()) - mean) / std if std > 0 else 0.0)
+        columns.append((ids, z, floor))
+    return _weighted_sum(columns, weights)
+
+
+def _weighted_sum(
+    columns: Sequence[tuple[Sequence[int], np.ndarray, float]], weights: Sequence[float] | None
+) -> list[tuple[int, float]]:
+    """Best first: each document's weighted sum over the retrievers of its (rescaled) value in each,
+    `floor` where a retriever did not return it; ties keep the order documents were first seen."""
+    first_seen: dict[int, int] = {}
+    per_retriever: list[tuple[dict[int, float], float]] = []
+    for ids, values, floor in columns:
         mapping: dict[int, float] = {}
-        for doc, value in zip(ids, z, strict=True):
+        for doc, value in zip(ids, values, strict=True):
             doc = int(doc)
             first_seen.setdefault(doc, len(first_seen))
             mapping.setdefault(doc, float(value))  # a repeated id keeps its first (best) score
         per_retriever.append((mapping, floor))
-    factors = _weights(len(results), weights)
+    factors = _weights(len(columns), weights)
     scores = {
         doc: sum(w * mapping.get(doc, floor) for w, (mapping, floor) in zip(factors, per_retriever, strict=True))
         for doc in first_seen
