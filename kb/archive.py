@@ -284,15 +284,8 @@ class Coverage:
 
 def _theme_vectors(kb: KnowledgeBase, texts: Sequence[str]) -> np.ndarray:
     """Vectors of short texts, cached in the store's embedding table like chunk vectors."""
-    keys = [embed_key(t) for t in texts]
-    found = kb.store.embeddings(kb.model_name, keys)
-    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
-    if missing:
-        new = dict(zip((embed_key(t) for t in missing), kb.encode(missing), strict=True))
-        with kb.store.transaction():
-            kb.store.put_embeddings(kb.model_name, new)
-        found.update(new)
-    return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+    text_of = {embed_key(t): t for t in texts}
+    return kb.stored_vectors([embed_key(t) for t in texts], lambda missing: [text_of[k] for k in missing])
 
 
 def _terms(text: str) -> set[str]:

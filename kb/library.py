@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,21 +138,28 @@ class KnowledgeBase:
                 self.store.set_meta("dim", str(self.encoder.dim))
                 self.store.set_meta("config", json.dumps(self.config.to_dict(), ensure_ascii=False))
 
-    def _vectors_for(self, records: list[ChunkRecord]) -> np.ndarray:
-        """Stored vectors for these chunks; encodes (and stores) any the store lacks for this model."""
-        keys = [r.embed_key for r in records]
+    def stored_vectors(self, keys: Sequence[str], inputs: Callable[[list[str]], list[str]], *,
+                       show_progress: bool = False) -> np.ndarray:
+        """The vectors of these embedding keys from the store; the keys it lacks for this model are
+        encoded from `inputs(missing keys)`, stored, and returned with the rest (one row per key)."""
         found = self.store.embeddings(self.model_name, keys)
-        missing = {r.embed_key: r for r in records if r.embed_key not in found}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
         if missing:
-            texts = self._embedding_inputs(list(missing.values()))
-            encoded = self.encode(texts, show_progress=self.show_progress)
-            new = dict(zip(missing.keys(), encoded, strict=True))
+            encoded = self.encode(inputs(missing), show_progress=show_progress)
+            new = dict(zip(missing, encoded, strict=True))
             with self.store.transaction():
                 self.store.put_embeddings(self.model_name, new)
             found.update(new)
         if not keys:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _vectors_for(self, records: list[ChunkRecord]) -> np.ndarray:
+        """Stored vectors for these chunks; encodes (and stores) any the store lacks for this model."""
+        by_key = {r.embed_key: r for r in records}
+        return self.stored_vectors([r.embed_key for r in records],
+                                   lambda missing: self._embedding_inputs([by_key[k] for k in missing]),
+                                   show_progress=self.show_progress)
 
     def _embedding_inputs(self, records: list[ChunkRecord]) -> list[str]:
         titles = self.store.titles({r.doc_id for r in records})
