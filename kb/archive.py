@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from ingest.types import MinutesInfo
 from kb.errors import InvalidInput
 from kb.representation import embed_key
 from kb.snippets import mark
-from kb.store import DocumentRecord, Filters, Store, now
+from kb.store import DATE, DocumentRecord, Filters, Store, now
 
 if TYPE_CHECKING:
     from kb.library import KnowledgeBase
@@ -27,7 +26,6 @@ EDITABLE = ("date", "theme", "host", "location", "attendees", "speakers")
 FIELD_NAMES = {"date": "日期", "theme": "主题", "host": "主持人", "location": "地点",
                "attendees": "参加人员", "speakers": "发言人"}
 _LIST_FIELDS = ("attendees", "speakers")
-_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 # Coverage fuses two scorings of sessions (their best passages, their theme lines) by z-scores, as
 # the search itself does (index.fusion.zscore_fusion): a session far ahead on passages stays ahead
@@ -137,7 +135,7 @@ def split_names(value: str | Sequence[str]) -> tuple[str, ...]:
 
 def _check_date(value: str) -> str:
     value = value.strip()
-    if value and not _DATE.fullmatch(value):
+    if value and not DATE.fullmatch(value):
         raise InvalidInput(f"日期 {value} 格式不对，应为 2024-03-15（或 2024-03、2024）")
     return value
 

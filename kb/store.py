@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -60,6 +61,9 @@ class ChunkRecord:
     page_end: int | None
     section: tuple[str, ...]
     embed_key: str
+
+
+DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # how dates are stored and compared: 2024, 2024-03, 2024-03-15
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 
 from kb.errors import InvalidInput
-from kb.store import Filters
+from kb.store import DATE, Filters
 
 
 def open_from_args(args: argparse.Namespace, **kwargs):
@@ -23,7 +22,7 @@ def print_json(data) -> None:
 
 
 def date_arg(value: str) -> str:
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+    if not DATE.fullmatch(value):
         raise argparse.ArgumentTypeError(f"日期 {value} 格式不对，应为 2024、2024-03 或 2024-03-15")
     return value
 
