@@ -246,7 +246,7 @@ def delete_plan(kb: KnowledgeBase, year: int, *, delete_lists: bool = False) -> 
 # ---- drafting ---------------------------------------------------------------------------------------
 def _reading_filters(kb: KnowledgeBase) -> Filters:
     """Readings come from theory documents; minutes only when the knowledge base has nothing else."""
-    return Filters(kind="theory") if kb.documents(Filters(kind="theory")) else Filters()
+    return Filters(kind="theory") if kb.store.count_documents(kind="theory") else Filters()
 
 
 def draft_month(kb: KnowledgeBase, year: int, month: int, *, k: int = READINGS_PER_MONTH, replace: bool = False,

@@ -283,8 +283,10 @@ class Store:
         marks = ",".join("?" * len(ids))
         return dict(self.db.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", ids).fetchall())
 
-    def count_documents(self) -> int:
-        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    def count_documents(self, kind: str | None = None) -> int:
+        if kind is None:
+            return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM documents WHERE kind = ?", (kind,)).fetchone()[0]
 
     def _one_document(self, where: str, params: list) -> DocumentRecord | None:
         found = self._documents(where, params)
