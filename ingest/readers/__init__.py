@@ -15,23 +15,15 @@ from ingest.readers.text import read_markdown, read_text
 
 Reader = Callable[[Path, bytes, ReadOptions], Extracted]
 
-READERS: dict[str, Reader] = {
-    ".pdf": read_pdf,
-    ".docx": read_docx,
-    ".txt": read_text,
-    ".md": read_markdown,
-    ".markdown": read_markdown,
-    ".html": read_html,
-    ".htm": read_html,
+# suffix -> (Document.format, reader)
+_REGISTRY: dict[str, tuple[str, Reader]] = {
+    ".pdf": ("pdf", read_pdf),
+    ".docx": ("docx", read_docx),
+    ".txt": ("txt", read_text),
+    ".md": ("md", read_markdown),
+    ".markdown": ("md", read_markdown),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
 }
-
-# Document.format for each suffix.
-FORMATS: dict[str, str] = {
-    ".pdf": "pdf",
-    ".docx": "docx",
-    ".txt": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".html": "html",
-    ".htm": "html",
-}
+READERS: dict[str, Reader] = {suffix: reader for suffix, (_, reader) in _REGISTRY.items()}
+FORMATS: dict[str, str] = {suffix: fmt for suffix, (fmt, _) in _REGISTRY.items()}
