@@ -35,9 +35,10 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions) -> Extracted:
     """Read a PDF; an encrypted, damaged, or text-less (scanned, no OCR) file raises UnreadableFile."""
     with _quiet_pypdf():
         reader = _open(path, data)
-        raw_pages, empty_with_images, failed = _extract_pages(reader)
         metadata_title = _metadata_title(reader)
-        layout_title = _largest_line(reader.pages[0]) if raw_pages and not metadata_title else None
+        first_page_runs: list[tuple[float, str]] | None = None if metadata_title else []
+        raw_pages, empty_with_images, failed = _extract_pages(reader, first_page_runs)
+        layout_title = _largest_line(first_page_runs) if first_page_runs else None
     warnings: list[str] = []
     ocr_pages: list[int] = []
     if empty_with_images:
@@ -130,17 +131,26 @@ def _damage(data: bytes) -> str:
     return "PDF文件已损坏，无法解析其结构"
 
 
-def _extract_pages(reader: pypdf.PdfReader) -> tuple[list[list[str]], list[int], list[int]]:
-    """Lines of every page; the 0-based indexes of text-less pages that hold images; 1-based failed pages."""
+def _extract_pages(
+    reader: pypdf.PdfReader, first_page_runs: list[tuple[float, str]] | None = None
+) -> tuple[list[list[str]], list[int], list[int]]:
+    """Lines of every page; the 0-based indexes of text-less pages that hold images; 1-based failed pages.
+
+    With `first_page_runs`, the first page's text runs and their type sizes are collected into it
+    in the same pass (for _largest_line), rather than extracting that page twice.
+    """
     pages: list[list[str]] = []
     scanned: list[int] = []
     failed: list[int] = []
     for index, page in enumerate(reader.pages):
+        visitor = _sized_runs(first_page_runs) if index == 0 and first_page_runs is not None else None
         try:
-            text = page.extract_text() or ""
+            text = page.extract_text(visitor_text=visitor) or ""
         except Exception:  # noqa: BLE001 - one bad page must not cost the other pages
             text = ""
             failed.append(index + 1)
+            if visitor is not None:
+                first_page_runs.clear()  # a page cut short gives no title
         lines = text.split("\n")
         pages.append(lines)
         if not _has_text(lines) and _has_images(page):
@@ -240,21 +250,19 @@ def _text_value(value) -> str | None:
     return text or None
 
 
-def _largest_line(page: pypdf.PageObject) -> str | None:
-    """The text set in the largest type on the first page, when clearly larger than the body text."""
-    runs: list[tuple[float, str]] = []
+def _sized_runs(runs: list[tuple[float, str]]):
+    """A pypdf text visitor appending (type size on the page, text) for each text run."""
 
     def visit(text, cm, tm, font_dict, font_size):
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
         if text.strip():
             runs.append((round(font_size * scale, 1), text))
 
-    try:
-        page.extract_text(visitor_text=visit)
-    except Exception:  # noqa: BLE001 - the title is a nicety
-        return None
-    if not runs:
-        return None
+    return visit
+
+
+def _largest_line(runs: list[tuple[float, str]]) -> str | None:
+    """The text set in the largest type on the first page (its runs), when clearly larger than the body text."""
     sizes = sorted(size for size, text in runs for _ in text.strip())
     body = sizes[len(sizes) // 2]
     top = max(size for size, _ in runs)
