@@ -37,6 +37,12 @@ def marker_rank(line: str) -> int | None:
 
 def heading_title(line: str) -> str | None:
     """The heading a line starts with: the line, or its first sentence, when short enough; else None."""
+    found = _ranked_heading(line)
+    return found[1] if found else None
+
+
+def _ranked_heading(line: str) -> tuple[int, str] | None:
+    """(marker rank, heading title) of a line that starts with a heading, else None."""
     rank = marker_rank(line)
     if rank is None:
         return None
@@ -44,10 +50,10 @@ def heading_title(line: str) -> str | None:
     if rank == 6 and len(first) < 3:
         return None  # "1." alone, or a number that starts a sentence
     if len(first) <= MAX_TITLE:
-        return first
+        return rank, first
     if rank == _ARTICLE_RANK:  # 第X条 opens a long article: the marker is its title
         match = _MARKERS[_ARTICLE_RANK][1].match(line)
-        return match.group() if match else None
+        return (rank, match.group()) if match else None
     return None
 
 
@@ -58,9 +64,9 @@ def pattern_headings(text: str, *, skip: frozenset[int] = frozenset(), base_leve
     offset = 0
     for line in text.split("\n"):
         if offset not in skip:
-            title = heading_title(line)
-            if title is not None:
-                found.append((offset, marker_rank(line) or 0, title))
+            heading = _ranked_heading(line)
+            if heading is not None:
+                found.append((offset, *heading))
         offset += len(line) + 1
     levels = {rank: base_level + i + 1 for i, rank in enumerate(sorted({rank for _, rank, _ in found}))}
     return [Heading(start, levels[rank], title) for start, rank, title in found]
