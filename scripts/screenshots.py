@@ -1,11 +1,12 @@
 """Regenerate docs/screenshots/*.png: every UI page on the sample corpus, through headless Chromium.
 
-    python scripts/screenshots.py [--data /tmp/kb-sample] [--out docs/screenshots] [--fake-encoder]
+    python scripts/screenshots.py [--data /tmp/kb-sample] [--out docs/screenshots] [--model hash-64]
 
 Needs Debian's `chromium` and `chromium-driver` and the `selenium` package (no browser download).
 The data directory is filled with the sample corpus first if it is empty, and a reading list is
-drafted so the list page has something to show. --fake-encoder uses the tests' FakeEncoder instead
-of the real model (for machines without it; the search ranking is then only lexical).
+drafted so the list page has something to show. --model builds an empty data directory with another
+model, e.g. hash-64 (index/hashing.py) on machines without the default one (the ranking is then only
+lexical); the app opens the knowledge base with the model it records.
 tests/test_browser_ui.py imports the helpers below.
 """
 
@@ -47,12 +48,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, *, fake_encoder: bool = False, timeout: float = 120) -> Iterator[str]:
+def running_app(data_dir: Path, *, timeout: float = 120) -> Iterator[str]:
     """`streamlit run app.py` on loopback for this data directory; yields the base URL."""
     port = free_port()
     env = {**os.environ, "KB_DATA": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    if fake_encoder:
-        env["KB_TEST_FAKE_ENCODER"] = "1"
     log = tempfile.NamedTemporaryFile(prefix="kb-streamlit-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
@@ -150,7 +149,7 @@ def search_preset(driver, base_url: str, preset_name: str) -> None:
 
 
 # ---- the screenshots ----------------------------------------------------------------------------
-def prepare(data_dir: Path, fake_encoder: bool) -> None:
+def prepare(data_dir: Path, model: str | None) -> None:
     """Fill the data directory with the sample corpus (if empty) and draft the demo reading list."""
     sys.path.insert(0, str(REPO))
     from kb.library import KnowledgeBase
@@ -158,13 +157,7 @@ def prepare(data_dir: Path, fake_encoder: bool) -> None:
     from kb.reading_list import draft_reading_list
     from kb.sample_kb import build_sample
 
-    encoder = None
-    if fake_encoder:
-        sys.path.insert(0, str(REPO / "tests"))
-        from conftest import FakeEncoder
-
-        encoder = FakeEncoder()
-    with KnowledgeBase(data_dir, encoder=encoder) as kb:
+    with KnowledgeBase(data_dir, model=model) as kb:
         if not kb.store.count_documents():
             print(build_sample(kb).summary())
         if SHOT_LIST not in kb.lists.names():
@@ -214,13 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/tmp/kb-sample"), help="sample data directory")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    parser.add_argument("--fake-encoder", action="store_true", help="use the tests' FakeEncoder, not the model")
+    parser.add_argument("--model", help="model of a new data directory, e.g. hash-64 (default: the default model)")
     args = parser.parse_args(argv)
     if not browser_available():
         print(f"需要 {CHROMIUM} 和 {CHROMEDRIVER}：apt-get install -y chromium chromium-driver", file=sys.stderr)
         return 1
-    prepare(args.data, args.fake_encoder)
-    with running_app(args.data, fake_encoder=args.fake_encoder) as url:
+    prepare(args.data, args.model)
+    with running_app(args.data) as url:
         for path in take_all(url, args.out):
             print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
     return 0

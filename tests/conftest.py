@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from index.hashing import HashingEncoder
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see kb/cli.py
 # Tests never touch a model hub.
@@ -28,35 +28,19 @@ def load_script(name: str):
     return module
 
 
-class FakeEncoder:
-    """Hashes character unigrams and bigrams into buckets: deterministic, fast, and lexical enough
-    that a text is closest to texts sharing its words. Counts calls so tests can assert no re-encoding."""
+class FakeEncoder(HashingEncoder):
+    """The product's "hash-<dim>" encoder (index.hashing), counting its calls so tests can assert
+    no re-encoding. A knowledge base built with it records "hash-64", which any process opens by name."""
 
     def __init__(self, dim: int = 64, name: str | None = None):
-        self.dim = dim
-        self.name = name or f"fake-{dim}"
+        super().__init__(dim, name)
         self.calls = 0
         self.texts_encoded = 0
-
-    def _vector(self, text: str) -> np.ndarray:
-        v = np.zeros(self.dim, dtype=np.float32)
-        grams = list(text) + [text[i : i + 2] for i in range(len(text) - 1)]
-        for g in grams:
-            if g.strip():
-                h = int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little")
-                v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
-        norm = np.linalg.norm(v)
-        if norm == 0:
-            v[0] = 1.0
-            return v
-        return v / norm
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None, show_progress: bool = False):
         self.calls += 1
         self.texts_encoded += len(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._vector(t) for t in texts])
+        return super().encode(texts)
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ def test_model_mismatch_is_refused(tmp_path, corpus):
     data = tmp_path / "data"
     with KnowledgeBase(data, encoder=FakeEncoder(64)) as kb:
         kb.ingest([corpus["lianzheng"]])
-    with pytest.raises(ModelMismatch, match="kb reindex --model fake-32"):
+    with pytest.raises(ModelMismatch, match="kb reindex --model hash-32"):
         KnowledgeBase(data, encoder=FakeEncoder(32))
 
 
@@ -167,7 +167,7 @@ def test_reindex_switches_model(tmp_path, corpus):
     with KnowledgeBase(data, encoder=FakeEncoder(64)) as kb:
         kb.ingest([corpus["lianzheng"].parent])
         result = kb.reindex(encoder=FakeEncoder(32))
-        assert result["model"] == "fake-32"
+        assert result["model"] == "hash-32"
     with KnowledgeBase(data, encoder=FakeEncoder(32)) as kb:
         assert kb.indexes.dense.dim == 32
         assert kb.search("八项规定", k=1)[0].title == "党风廉政建设学习辅导"
@@ -250,6 +250,6 @@ def test_stats(kb, corpus):
     stats = kb.stats()
     assert (stats["documents"], stats["theory"], stats["minutes"]) == (4, 3, 1)
     assert stats["chunks"] == kb.store.count_chunks() > 0
-    assert stats["model"] == "fake-64" and stats["dim"] == 64
+    assert stats["model"] == "hash-64" and stats["dim"] == 64
     assert stats["last_ingest"]["added"] == 4
     json.dumps(stats, ensure_ascii=False)

@@ -5,10 +5,21 @@ from __future__ import annotations
 import ast
 
 import pytest
+from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
-from ui_fixtures import REPO_APP, empty_kb_fixture, no_errors, page_app, page_text, ui_kb_fixture  # noqa: F401 - fixtures
+from ui_fixtures import (  # noqa: F401 - fixtures
+    REPO_APP,
+    empty_kb_fixture,
+    no_errors,
+    page_app,
+    page_text,
+    ui_kb_fixture,
+    write_ui_corpus,
+)
 
+from index.hashing import HashingEncoder
 from kb.errors import KBError
+from kb.library import KnowledgeBase
 from kb.ui import common
 
 
@@ -40,7 +51,7 @@ def test_status_page_shows_counts_model_and_last_import(ui_kb):
     no_errors(at)
     values = {m.label: m.value for m in at.metric}
     assert values["文档"] == "5" and values["会议纪要"] == "1" and values["理论文章"] == "4"
-    assert values["语义模型"] == "fake-64" and values["向量维度"] == "64"
+    assert values["语义模型"] == "hash-64" and values["向量维度"] == "64"
     assert values["学习清单"] == "1"
     assert values["索引大小"].endswith("KB")
     assert "新增 5" in page_text(at)
@@ -88,11 +99,15 @@ def test_an_unexpected_error_is_folded_away(ui_kb, monkeypatch):
     assert at.expander[0].label.startswith("技术细节")
 
 
-def test_fake_encoder_switch_is_read_by_the_loader(tmp_path, monkeypatch):
-    monkeypatch.setenv(common.ENV_FAKE_ENCODER, "1")
+def test_loader_opens_a_knowledge_base_with_the_model_it_records(tmp_path):
+    # What the browser test relies on: a knowledge base the tests built is opened by model name.
+    write_ui_corpus(tmp_path / "docs")
+    with KnowledgeBase(tmp_path / "kb", encoder=FakeEncoder()) as kb:
+        kb.ingest([tmp_path / "docs"])
+        built = [hit.chunk_id for hit in kb.search("作风建设 八项规定", k=5)]
     with common.open_knowledge_base(tmp_path / "kb") as kb:
-        assert kb.encoder.name == "fake-64"
-    monkeypatch.delenv(common.ENV_FAKE_ENCODER)
+        assert kb.encoder.name == "hash-64" and type(kb.encoder) is HashingEncoder
+        assert [hit.chunk_id for hit in kb.search("作风建设 八项规定", k=5)] == built
 
 
 @pytest.mark.parametrize("module", ["plan_page", "archive_page"])

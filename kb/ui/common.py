@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
-import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -19,11 +17,6 @@ from kb.library import KnowledgeBase, default_data_dir, open_kb
 from kb.ui.text import list_name_for, unique_name
 
 log = logging.getLogger(__name__)
-
-# Browser tests run `streamlit run app.py` in a subprocess on a knowledge base built with the tests'
-# fake encoder; this variable (read only here) makes the app open it with the same encoder.
-ENV_FAKE_ENCODER = "KB_TEST_FAKE_ENCODER"
-REPO = Path(__file__).resolve().parents[2]
 
 _MODEL_READY: dict[str, threading.Event] = {}  # data directory -> its model has been loaded
 
@@ -47,21 +40,10 @@ def data_dir() -> Path:
     return default_data_dir()
 
 
-def _fake_encoder():
-    """The tests' FakeEncoder, loaded from tests/conftest.py of this source checkout."""
-    path = REPO / "tests" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_kb_ui_test_conftest", path)
-    if spec is None or spec.loader is None:
-        raise KBError(f"{ENV_FAKE_ENCODER}=1 需要源码目录中的 {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.FakeEncoder()
-
-
 def open_knowledge_base(path: Path) -> KnowledgeBase:
-    """Open the knowledge base in `path` (tests replace this function to inject an encoder)."""
-    encoder = _fake_encoder() if os.environ.get(ENV_FAKE_ENCODER) == "1" else None
-    return open_kb(path, encoder=encoder)
+    """Open the knowledge base in `path` with the model it records (tests replace this function to
+    inject an encoder)."""
+    return open_kb(path)
 
 
 def warm_up(kb: KnowledgeBase) -> threading.Event:
