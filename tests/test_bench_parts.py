@@ -7,15 +7,15 @@ import argparse
 import numpy as np
 import pytest
 
+from bench.cli import sizes_arg
+from bench.corpus import passages
+from bench.encoding import latency
+from bench.machine import load_mark, others_load, peak_rss_mb, rss_mb
+from bench.run import BenchOptions, command_line, verdicts
+from bench.scale import BATCH, all_vectors
+from bench.synthetic import DOC_CHUNKS, TextPool, build_pool, make_queries, synthetic_documents
 from index.tokenize import tokenize
 from ingest.normalize import for_search
-from kb.bench import BenchOptions, command_line, verdicts
-from kb.bench.corpus import passages
-from kb.bench.encoding import latency
-from kb.bench.machine import load_mark, others_load, peak_rss_mb, rss_mb
-from kb.bench.scale import BATCH, all_vectors
-from kb.bench.synthetic import DOC_CHUNKS, TextPool, build_pool, make_queries, synthetic_documents
-from kb.commands.bench import sizes_arg
 
 TEXTS = [
     ("推动高质量发展的几点思考",

@@ -1,5 +1,5 @@
 """The CLI's command modules; each adds its subcommands with register(subparsers)."""
 
-from kb.commands import bench, documents, evaluate, lists, plans
+from kb.commands import documents, evaluate, lists, plans
 
-MODULES = [documents, lists, plans, evaluate, bench]
+MODULES = [documents, lists, plans, evaluate]

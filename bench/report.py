@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.bench import TARGETS
+from bench.run import TARGETS
 
 RETRIEVERS = (  # (key in latency, Chinese label, English label)
     ("dense", "稠密", "dense"),
@@ -250,12 +250,8 @@ def _step_sum(entry: dict) -> float:
 
 def plot_latency(result: dict, path: Path) -> None:
     """Latency (p95, and p50 dashed) against collection size, log-log, with the targets marked."""
-    try:
-        import matplotlib
-    except ImportError as e:
-        from kb.errors import KBError
+    import matplotlib
 
-        raise KBError("画图需要 matplotlib：请运行 pip install -e .[bench]") from e
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
