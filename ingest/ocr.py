@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 INSTALL_HINT = 'pip install -e ".[ocr]"'
 RENDER_SCALE = 2.0  # 144 dpi: small Chinese print stays legible to the recogniser
@@ -17,7 +18,7 @@ def ocr_available() -> bool:
 
 
 @lru_cache(maxsize=1)
-def _engine():
+def _engine() -> Any:  # rapidocr_onnxruntime.RapidOCR (untyped)
     from rapidocr_onnxruntime import RapidOCR  # ships its own Chinese PP-OCR models: no download
 
     return RapidOCR()

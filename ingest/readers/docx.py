@@ -10,6 +10,8 @@ from pathlib import Path
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -69,7 +71,7 @@ def read_docx(path: Path, data: bytes, options: ReadOptions) -> Extracted:
 _FIX = "请用Word或WPS打开该文件，另存为DOCX格式后重新导入"
 
 
-def _style(paragraph: Paragraph):
+def _style(paragraph: Paragraph) -> ParagraphStyle | None:
     """The paragraph's style (python-docx resolves it by a lookup, so it is fetched once)."""
     try:
         return paragraph.style
@@ -77,7 +79,7 @@ def _style(paragraph: Paragraph):
         return None
 
 
-def _heading_level(paragraph: Paragraph, style, style_name: str) -> int | None:
+def _heading_level(paragraph: Paragraph, style: ParagraphStyle | None, style_name: str) -> int | None:
     """Level from a Heading N style, or from an outline level set on the paragraph or its style."""
     match = _HEADING_STYLE.match(style_name.strip())
     if match:
@@ -89,7 +91,7 @@ def _heading_level(paragraph: Paragraph, style, style_name: str) -> int | None:
     return None
 
 
-def _outline_level(element) -> int | None:
+def _outline_level(element: BaseOxmlElement | None) -> int | None:
     if element is None:
         return None
     ppr = element if element.tag == qn("w:pPr") else element.find(qn("w:pPr"))

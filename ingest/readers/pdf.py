@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pypdf
+from pypdf import DocumentInformation
 from pypdf.errors import DependencyError, PdfReadError
 
 from ingest.errors import UnreadableFile
@@ -82,7 +84,7 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions) -> Extracted:
 
 
 @contextmanager
-def _quiet_pypdf():
+def _quiet_pypdf() -> Iterator[None]:
     """pypdf logs every oddity of real-world files ("Multiple definitions in dictionary"); the report
     only needs what affects the text."""
     logger = logging.getLogger("pypdf")
@@ -149,7 +151,7 @@ def _extract_pages(
         except Exception:  # noqa: BLE001 - one bad page must not cost the other pages
             text = ""
             failed.append(index + 1)
-            if visitor is not None:
+            if visitor is not None and first_page_runs is not None:
                 first_page_runs.clear()  # a page cut short gives no title
         lines = text.split("\n")
         pages.append(lines)
@@ -213,7 +215,7 @@ def _metadata(reader: pypdf.PdfReader, pages: int) -> dict[str, str]:
     return found
 
 
-def _info(reader: pypdf.PdfReader):
+def _info(reader: pypdf.PdfReader) -> DocumentInformation | None:
     try:
         return reader.metadata
     except Exception:  # noqa: BLE001 - a damaged info dictionary only loses metadata
@@ -229,7 +231,7 @@ def _metadata_title(reader: pypdf.PdfReader) -> str | None:
     return None if _TITLE_JUNK.match(title) or len(title) > 200 else title
 
 
-def _text_value(value) -> str | None:
+def _text_value(value: object) -> str | None:
     """A metadata string, repairing the two common encodings pypdf cannot guess: a raw hex string and
     GBK bytes decoded as PDFDocEncoding (both from Chinese Word/Distiller)."""
     if value is None:
@@ -250,10 +252,10 @@ def _text_value(value) -> str | None:
     return text or None
 
 
-def _sized_runs(runs: list[tuple[float, str]]):
+def _sized_runs(runs: list[tuple[float, str]]) -> Callable[..., None]:
     """A pypdf text visitor appending (type size on the page, text) for each text run."""
 
-    def visit(text, cm, tm, font_dict, font_size):
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font_dict: object, font_size: float) -> None:
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
         if text.strip():
             runs.append((round(font_size * scale, 1), text))
