@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ingest.limits import Budget
 from ingest.normalize import clean_line
 from ingest.types import Heading, Page
 
@@ -22,9 +23,11 @@ class Extracted:
 
 
 class TextBuilder:
-    """Appends cleaned lines into one text, recording page spans and heading offsets as it goes."""
+    """Appends cleaned lines into one text, recording page spans and heading offsets as it goes; with a
+    budget, every line added (blank or not) counts as a paragraph against the file's limits."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget | None = None) -> None:
+        self._budget = budget
         self._lines: list[str] = []
         self._length = 0
         self.headings: list[Heading] = []
@@ -37,6 +40,8 @@ class TextBuilder:
 
     def add(self, line: str, *, heading_level: int | None = None) -> None:
         """Add one paragraph (cleaned here; dropped if blank), optionally as a heading."""
+        if self._budget is not None:
+            self._budget.paragraph()
         line = clean_line(line.replace("\n", " "))
         if not line:
             return

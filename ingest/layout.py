@@ -28,6 +28,8 @@ _OPENS_CONTINUATION = re.compile(r"^[，。、；：！？）》」』”’,;:!
 _SENTENCE_END = re.compile(r"[。！？!?…]$")
 _LABELLED = re.compile(r"^[^，。：:]{1,12}[：:]")  # "王芳同志：…", "时间：…" open a new paragraph
 FULL_LINE = 0.85  # a line this close to the page's full width was wrapped by layout, not by the author
+TITLE_SIZE_RATIO = 1.25  # a title line is set this much larger than the page's body text
+MAX_TITLE = 60
 
 
 def strip_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -127,3 +129,18 @@ def tighten_spacing(line: str) -> str:
 
 def _is_single_cjk(token: str) -> bool:
     return len(token) == 1 and bool(_CJK_CHAR.match(token))
+
+
+def largest_line(runs: list[tuple[float, str]]) -> str | None:
+    """The text set in the largest type among a page's (type size, text) runs, when clearly larger than the
+    body text: the layout title of a PDF or OFD without a metadata title."""
+    sizes = sorted(size for size, text in runs for _ in text.strip())
+    if not sizes:
+        return None
+    body = sizes[len(sizes) // 2]
+    top = max(size for size, _ in runs)
+    if top <= 0 or top < TITLE_SIZE_RATIO * body:
+        return None
+    title = "".join(text for size, text in runs if size == top)
+    title = re.sub(r"\s+", "", title) if _CJK_CHAR.search(title) else " ".join(title.split())
+    return title[:MAX_TITLE] if len(title) >= 2 else None

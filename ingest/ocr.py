@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -24,8 +24,11 @@ def _engine() -> Any:  # rapidocr_onnxruntime.RapidOCR (untyped)
     return RapidOCR()
 
 
-def ocr_pdf_pages(data: bytes, indexes: Iterable[int]) -> dict[int, list[str]]:
-    """Render the given 0-based pages of a PDF and recognise their text, as lines top to bottom."""
+def ocr_pdf_pages(
+    data: bytes, indexes: Iterable[int], before_page: Callable[..., None] = lambda page: None
+) -> dict[int, list[str]]:
+    """Render the given 0-based pages of a PDF and recognise their text, as lines top to bottom;
+    `before_page(page=number)` runs before each page (the reader's time budget check)."""
     import numpy as np
     import pypdfium2
 
@@ -33,6 +36,7 @@ def ocr_pdf_pages(data: bytes, indexes: Iterable[int]) -> dict[int, list[str]]:
     try:
         lines: dict[int, list[str]] = {}
         for index in indexes:
+            before_page(page=index + 1)
             page = document[index]
             try:
                 image = page.render(scale=RENDER_SCALE).to_pil().convert("RGB")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ingest.assemble import build_document
 from ingest.errors import UnreadableFile
+from ingest.limits import ZIP_MAGIC, Budget, check_zip
 from ingest.options import ReadOptions
 from ingest.readers import FORMATS, READERS
 from ingest.types import Document, Skipped
@@ -53,12 +54,13 @@ def read_document(
         raise UnreadableFile(
             path,
             f"不支持的文件格式（{suffix or '无扩展名'}）",
-            f"请另存为以下格式之一后再导入：{'、'.join(SUPPORTED_SUFFIXES)}"
-            + ("（Word 97-2003 的 .doc 请用Word另存为 .docx）" if suffix in (".doc", ".wps") else ""),
+            f"请另存为以下格式之一后再导入：{'、'.join(SUPPORTED_SUFFIXES)}",
         )
     data = _read_bytes(path, options)
+    if data[:4] == ZIP_MAGIC:
+        check_zip(path, data, options)
     try:
-        extracted = reader(path, data, options)
+        extracted = reader(path, data, options, Budget(path, options))
     except UnreadableFile:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure on a bad file is that file's problem

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from converted_fixtures import easyofd_available, libreoffice_convert, pdf_to_ofd, soffice
 from ingest_fixtures import make_docx, make_html, make_pdf, make_titled_pdf, wrap, write_text
 
 from ingest.pipeline import SUPPORTED_SUFFIXES, discover, read_all, read_document
@@ -174,7 +175,14 @@ def test_every_reader_honours_the_document_contract(tmp_path):
         ".html": make_html(tmp_path / "c.html", "<h1>一、学习内容</h1><p>正文第一段。</p>"),
         ".htm": make_html(tmp_path / "c.htm", "<h1>一、学习内容</h1><p>正文第一段。</p>"),
     }
-    assert set(files) == set(READERS) == set(SUPPORTED_SUFFIXES)
+    # Legacy formats come from third-party converters (tests/converted_fixtures.py).
+    if soffice():
+        for suffix in (".doc", ".wps"):
+            (files[suffix],) = libreoffice_convert([files[".docx"]], suffix, tmp_path / suffix[1:])
+    if easyofd_available():
+        files[".ofd"] = pdf_to_ofd(files[".pdf"], tmp_path / "c.ofd")
+    missing = set(READERS) - set(files)
+    assert set(files) <= set(READERS) == set(SUPPORTED_SUFFIXES) and missing <= {".doc", ".wps", ".ofd"}
     for path in files.values():
         doc = read_document(path)
         assert isinstance(doc, Document)
@@ -186,6 +194,8 @@ def test_every_reader_honours_the_document_contract(tmp_path):
         for page in doc.pages:
             assert 0 <= page.start <= page.end <= len(doc.text)
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in doc.metadata.items())
+    if missing:
+        pytest.skip(f"no converter installed for {sorted(missing)} (LibreOffice / easyofd); the rest passed")
 
 
 def test_folder_is_read_recursively_sorted_without_hidden_files(tmp_path):

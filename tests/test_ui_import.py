@@ -59,7 +59,7 @@ def test_bad_and_duplicate_uploads_are_reported_with_reasons(ui_kb):
     assert metrics(at) == {"新增": "0", "更新": "0", "未变化": "0", "重复": "1", "跳过": "2"}
     warnings = [w.value for w in at.warning]
     assert any("空白.txt" in w and "文件是空的" in w for w in warnings)
-    assert any("旧版记录.doc" in w and "不支持的文件格式" in w and "另存为" in w for w in warnings)
+    assert any("旧版记录.doc" in w and "不是有效的Word" in w and "另存为DOCX" in w for w in warnings)
     assert ui_kb.store.count_documents() == 5
 
 

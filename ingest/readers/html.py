@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.dammit import EncodingDetector
 
 from ingest.extracted import Extracted, TextBuilder
+from ingest.limits import Budget
 from ingest.options import ReadOptions
 from ingest.readers.text import decode_file
 
@@ -23,7 +24,7 @@ _WIDE = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _SOURCE_BREAK = re.compile(rf"(?<=[{_WIDE}])\s*\n\s*(?=[{_WIDE}])")
 
 
-def read_html(path: Path, data: bytes, options: ReadOptions) -> Extracted:
+def read_html(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> Extracted:
     """Read an .html/.htm file: <title>, headings h1–h6, and block text in document order."""
     declared = EncodingDetector.find_declared_encoding(data, is_html=True, search_entire_document=False)
     text, encoding = decode_file(path, data, declared)
@@ -33,7 +34,7 @@ def read_html(path: Path, data: bytes, options: ReadOptions) -> Extracted:
         tag.decompose()
     for tag in soup.find_all(None, {"role": ["navigation", "banner", "contentinfo"]}):
         tag.decompose()
-    builder = TextBuilder()
+    builder = TextBuilder(budget)
     line: list[str] = []
     _walk(soup.body or soup, builder, line)
     _flush(builder, line)

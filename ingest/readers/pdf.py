@@ -15,7 +15,8 @@ from pypdf.errors import DependencyError, PdfReadError
 
 from ingest.errors import UnreadableFile
 from ingest.extracted import Extracted, TextBuilder
-from ingest.layout import join_broken_lines, strip_running_lines
+from ingest.layout import join_broken_lines, largest_line, strip_running_lines
+from ingest.limits import Budget
 from ingest.ocr import INSTALL_HINT, ocr_available, ocr_pdf_pages
 from ingest.options import ReadOptions
 from ingest.quality import CJK, glyph_warning
@@ -29,24 +30,23 @@ _TITLE_PREFIX = re.compile(
 )
 _TITLE_SUFFIX = re.compile(r"\.(?:docx?|wps|pptx?|xlsx?|txt|pdf)$", re.IGNORECASE)
 _HEX_STRING = re.compile(r"^<([0-9A-Fa-f\s]+)>$")
-TITLE_SIZE_RATIO = 1.25  # a title line is set this much larger than the page's body text
-MAX_TITLE = 60
 
 
-def read_pdf(path: Path, data: bytes, options: ReadOptions) -> Extracted:
+def read_pdf(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> Extracted:
     """Read a PDF; an encrypted, damaged, or text-less (scanned, no OCR) file raises UnreadableFile."""
     with _quiet_pypdf():
         reader = _open(path, data)
+        budget.pages(len(reader.pages))
         metadata_title = _metadata_title(reader)
         first_page_runs: list[tuple[float, str]] | None = None if metadata_title else []
-        raw_pages, empty_with_images, failed = _extract_pages(reader, first_page_runs)
-        layout_title = _largest_line(first_page_runs) if first_page_runs else None
+        raw_pages, empty_with_images, failed = _extract_pages(reader, budget, first_page_runs)
+        layout_title = largest_line(first_page_runs) if first_page_runs else None
     warnings: list[str] = []
     ocr_pages: list[int] = []
     if empty_with_images:
         use_ocr = options.ocr is not False and ocr_available()
         if use_ocr:
-            for index, lines in ocr_pdf_pages(data, empty_with_images).items():
+            for index, lines in ocr_pdf_pages(data, empty_with_images, budget.check_time).items():
                 raw_pages[index] = lines
                 ocr_pages.append(index + 1)
             warnings.append(f"第{_page_list(ocr_pages)}页无文字层，已OCR识别，识别结果可能有个别错字")
@@ -62,7 +62,7 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions) -> Extracted:
     if glyphs:
         warnings.append(glyphs)
     stripped = strip_running_lines(raw_pages)
-    builder = TextBuilder()
+    builder = TextBuilder(budget)
     for number, lines in enumerate((join_broken_lines(page) for page in stripped), start=1):
         builder.start_page(number)
         for paragraph in lines:
@@ -134,17 +134,18 @@ def _damage(data: bytes) -> str:
 
 
 def _extract_pages(
-    reader: pypdf.PdfReader, first_page_runs: list[tuple[float, str]] | None = None
+    reader: pypdf.PdfReader, budget: Budget, first_page_runs: list[tuple[float, str]] | None = None
 ) -> tuple[list[list[str]], list[int], list[int]]:
     """Lines of every page; the 0-based indexes of text-less pages that hold images; 1-based failed pages.
 
     With `first_page_runs`, the first page's text runs and their type sizes are collected into it
-    in the same pass (for _largest_line), rather than extracting that page twice.
+    in the same pass (for largest_line), rather than extracting that page twice.
     """
     pages: list[list[str]] = []
     scanned: list[int] = []
     failed: list[int] = []
     for index, page in enumerate(reader.pages):
+        budget.check_time(page=index + 1)
         visitor = _sized_runs(first_page_runs) if index == 0 and first_page_runs is not None else None
         try:
             text = page.extract_text(visitor_text=visitor) or ""
@@ -261,15 +262,3 @@ def _sized_runs(runs: list[tuple[float, str]]) -> Callable[..., None]:
             runs.append((round(font_size * scale, 1), text))
 
     return visit
-
-
-def _largest_line(runs: list[tuple[float, str]]) -> str | None:
-    """The text set in the largest type on the first page (its runs), when clearly larger than the body text."""
-    sizes = sorted(size for size, text in runs for _ in text.strip())
-    body = sizes[len(sizes) // 2]
-    top = max(size for size, _ in runs)
-    if top < TITLE_SIZE_RATIO * body:
-        return None
-    title = "".join(text for size, text in runs if size == top)
-    title = re.sub(r"\s+", "", title) if CJK.search(title) else " ".join(title.split())
-    return title[:MAX_TITLE] if len(title) >= 2 else None

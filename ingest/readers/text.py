@@ -8,6 +8,7 @@ from pathlib import Path
 from ingest.encoding import UndecodableText, decode
 from ingest.errors import UnreadableFile
 from ingest.extracted import Extracted, TextBuilder
+from ingest.limits import Budget
 from ingest.options import ReadOptions
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -31,19 +32,19 @@ def decode_file(path: Path, data: bytes, declared: str | None = None) -> tuple[s
         ) from None
 
 
-def read_text(path: Path, data: bytes, options: ReadOptions) -> Extracted:
+def read_text(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> Extracted:
     """Read a .txt file: every line is kept; headings are found later from Chinese numbering."""
     text, encoding = decode_file(path, data)
-    builder = TextBuilder()
+    builder = TextBuilder(budget)
     for line in text.splitlines():
         builder.add(line)
     return Extracted(builder.text, metadata={"encoding": encoding})
 
 
-def read_markdown(path: Path, data: bytes, options: ReadOptions) -> Extracted:
+def read_markdown(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> Extracted:
     """Read Markdown: # headings become headings; links, emphasis and fences are reduced to their text."""
     text, encoding = decode_file(path, data)
-    builder = TextBuilder()
+    builder = TextBuilder(budget)
     for line in text.splitlines():
         if _MD_FENCE.match(line) or _MD_RULE.match(line):
             continue
