@@ -10,6 +10,9 @@ Rejected: easyofd (converts to a drawing model for rendering, pulls in PyMuPDF a
 debug output, and gives no reading order), ofdparser (a 2023 script, no reading order), ofdreader
 0.1.0 (an empty wheel), mineru (a whole machine-learning document pipeline for one format).
 
+Every run is kept, also those outside the page box: ofdkit's Page.text() drops them as invisible, but
+producers put the page size where the standard does not (easyofd writes it inside Content and leaves
+Document.xml's default 140x90 mm), and that filter then threw away 64 % of a converted newspaper page.
 The page lines then go through the same clean-up as PDF pages (running headers and page numbers at
 page edges dropped, lines wrapped by the layout rejoined).
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 
 import ofdkit
 from ofdkit import OFDError, OFDFormatError, OFDLimitError
+from ofdkit.layout import page_text
 
 from ingest.errors import UnreadableFile
 from ingest.extracted import Extracted, TextBuilder
@@ -84,10 +88,11 @@ def _read_pages(document, budget: Budget) -> tuple[list[list[str]], list[int], l
     for index, page in enumerate(document.pages):
         budget.check_time(page=index + 1)
         try:
-            text = page.text()
+            runs = page.runs
+            text = page_text(runs)
             if index == 0:
-                runs = sorted(page.runs, key=lambda run: (run.y, run.x))
-                first_runs = [(round(run.size, 1), run.text) for run in runs if run.text.strip()]
+                first_runs = [(round(run.size, 1), run.text) for run in sorted(runs, key=lambda r: (r.y, r.x))
+                              if run.text.strip()]
         except OFDError:
             text = ""
             failed.append(index + 1)
