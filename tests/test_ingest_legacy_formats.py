@@ -187,7 +187,8 @@ def test_ofd_metadata_templates_and_reading_order(tmp_path):
             "<ofd:CreationDate>2024-03-15</ofd:CreationDate><ofd:ModDate>2024-03-18</ofd:ModDate>")
     first = (_text(20, 60, "第二行在下面。") + _text(20, 40, "第一行在上面，", delta="g 6 5")  # drawn bottom line first
              + _text(20, 80, "第三") + _text(30, 80, "行由两段拼成。"))
-    second = _text(20, 40, "第二页正文内容。")
+    # Text below the declared 297 mm page: producers declare wrong page sizes (easyofd), so it is kept.
+    second = _text(20, 40, "第二页正文内容。") + _text(20, 400, "页面范围以外的文字。")
     path = _ofd(tmp_path / "手写.ofd", [first, second], doc_info=info, template=_text(20, 20, "清河县委文件"))
     doc = read_document(path)
     assert doc.title == "关于开展专题学习的通知"
@@ -196,6 +197,7 @@ def test_ofd_metadata_templates_and_reading_order(tmp_path):
     # Template text first, then lines top to bottom (the layout rejoins them: each fills the page's line width).
     assert doc.text.startswith("清河县委文件第一行在上面，第二行在下面。第三行由两段拼成。\n")
     assert doc.page_at(doc.text.index("第二页正文内容。")) == 2 and doc.text.count("清河县委文件") == 2
+    assert doc.page_at(doc.text.index("页面范围以外的文字。")) == 2
 
 
 def test_ofd_without_text_says_it_is_a_scan(tmp_path):
