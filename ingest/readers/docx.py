@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docx
+from docx.document import Document as WordDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from lxml import etree
 
@@ -91,7 +91,7 @@ def read_docx(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> 
 _FIX = "请用Word或WPS打开该文件，另存为DOCX格式后重新导入"
 
 
-def _paragraph_styles(document) -> dict[str | None, tuple[str, int | None]]:
+def _paragraph_styles(document: WordDocument) -> dict[str | None, tuple[str, int | None]]:
     """Style id -> (style name, outline level set on it or inherited through basedOn); key None is
     the default paragraph style. Read once per file from styles.xml."""
     try:
@@ -125,7 +125,7 @@ def _paragraph_styles(document) -> dict[str | None, tuple[str, int | None]]:
     return resolved
 
 
-def _paragraph_text(paragraph) -> str:
+def _paragraph_text(paragraph: BaseOxmlElement) -> str:
     """The paragraph's text as python-docx gives it: tabs, line breaks (not page breaks), hyphens."""
     parts = []
     for node in _RUN_CONTENT(paragraph):
@@ -149,7 +149,7 @@ def _heading_level(style_name: str, paragraph_level: int | None, style_level: in
     return paragraph_level if paragraph_level is not None else style_level
 
 
-def _outline_level(ppr) -> int | None:
+def _outline_level(ppr: BaseOxmlElement | None) -> int | None:
     """The 1-based outline level a w:pPr sets, or None (none set, or body text)."""
     node = ppr.find(qn("w:outlineLvl")) if ppr is not None else None
     if node is None:

@@ -80,7 +80,9 @@ def read_ofd(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> E
     return Extracted(builder.text, pages=tuple(builder.pages), title=title, metadata=metadata, warnings=warnings)
 
 
-def _read_pages(document, budget: Budget) -> tuple[list[list[str]], list[int], list[tuple[float, str]]]:
+def _read_pages(
+    document: ofdkit.OFDDocument, budget: Budget
+) -> tuple[list[list[str]], list[int], list[tuple[float, str]]]:
     """Lines of every page in reading order; 1-based pages that failed; page 1's (size, text) runs."""
     pages: list[list[str]] = []
     failed: list[int] = []
