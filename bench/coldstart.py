@@ -21,7 +21,7 @@ kb = open_kb(spec["data"])
 opened = time.perf_counter()
 kb.encoder
 model = time.perf_counter()
-kb.indexes
+kb.refresh_indexes()
 indexes = time.perf_counter()
 hits = kb.search(spec["query"], k=10)
 searched = time.perf_counter()

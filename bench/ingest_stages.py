@@ -16,7 +16,7 @@ from ingest.types import Document
 from kb.config import KBConfig
 from kb.indexes import Indexes
 from kb.representation import embed_key, embedding_input, keyword_input
-from kb.store import Store
+from kb.store import open_store
 
 
 def _rate(count: float, seconds: float) -> float:
@@ -72,17 +72,17 @@ def ingest_throughput(corpus: Corpus, encoder, config: KBConfig, workdir: Path) 
     dense_seconds = time.perf_counter() - start
     indexes.keyword.add(ids, search_texts)
     keyword_seconds = time.perf_counter() - start - dense_seconds
-    indexes.save(0)
+    indexes.generation = 0
+    indexes.save()
     index_seconds = time.perf_counter() - start
 
-    store = Store(workdir / "store.sqlite3")
+    store = open_store(workdir / "store")
     start = time.perf_counter()
     row = 0
     for doc, chunks, texts, keyword_texts in prepared:
         keys = [embed_key(t) for t in texts]
-        with store.transaction():
-            store.insert_document(doc, chunks, keyword_texts, keys)
-            store.put_embeddings(encoder.name, dict(zip(keys, vectors[row : row + len(keys)], strict=True)))
+        store.commit_document(doc, chunks, keyword_texts, keys, (),
+                              (encoder.name, dict(zip(keys, vectors[row : row + len(keys)], strict=True))))
         row += len(keys)
     store_seconds = time.perf_counter() - start
     store.close()
@@ -120,7 +120,7 @@ def _whole_ingest(corpus: Corpus, encoder, config: KBConfig, data_dir: Path) -> 
     start = time.perf_counter()
     with KnowledgeBase(data_dir, config=config, encoder=encoder) as kb:
         report = kb.ingest(list(corpus.paths))
-        chunks = kb.store.count_chunks()
+        chunks = kb.count_chunks()
     seconds = time.perf_counter() - start
     return {"seconds": round(seconds, 2), "documents": len(report.added), "chunks": chunks,
             "chunks_per_second": _rate(chunks, seconds), "skipped": len(report.skipped)}

@@ -94,7 +94,7 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
         presets = load_presets()
         with KnowledgeBase(work / "sample", config=config, encoder=encoder) as kb:
             build_sample(kb)
-            sample_chunks = kb.store.count_chunks()
+            sample_chunks = kb.count_chunks()
         result["cold_start"] = {**cold_start(work / "sample", presets[0].query, amounts["cold_runs"]),
                                 "chunks": sample_chunks}
 

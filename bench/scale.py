@@ -93,15 +93,14 @@ def _store_document(store, doc: SyntheticDocument, number: int, seed: int) -> li
               enumerate(zip(doc.chunk_texts, offsets, strict=True))]
     search_texts = [keyword_input(doc.title, (), text) for text in doc.chunk_texts]
     keys = [embed_key(embedding_input(doc.title, (), text)) for text in doc.chunk_texts]
-    _, ids = store.insert_document(document, chunks, search_texts, keys)
-    return ids
+    return store.commit_document(document, chunks, search_texts, keys, (), ("", {})).added
 
 
 def build(spec: SizeSpec, pool: TextPool, encoder, config) -> tuple[object, dict]:
     """The product's Indexes over `spec.size` synthetic chunks, under a real knowledge base when
     spec.store (saved, then loaded back as opening it would); returns (knowledge base, build facts).
 
-    Without a store the knowledge base is a stand-in holding what rank_chunks uses.
+    Without a store the knowledge base is a stand-in holding what _rank uses.
     """
     from kb.indexes import Indexes
     from kb.library import KnowledgeBase
@@ -111,9 +110,7 @@ def build(spec: SizeSpec, pool: TextPool, encoder, config) -> tuple[object, dict
     if spec.store:
         kb = KnowledgeBase(directory, config=config, encoder=encoder)
         with kb.store.transaction():
-            kb.store.set_meta("model", encoder.name)
-            kb.store.set_meta("dim", str(encoder.dim))
-            kb.store.set_meta("config", json.dumps(config.to_dict(), ensure_ascii=False))
+            kb.store.meta.record_model(encoder.name, encoder.dim, config.to_dict())
     indexes = Indexes(directory / "index", encoder.name, encoder.dim, config.bm25)
     seconds = {"synthesise": 0.0, "store": 0.0, "dense": 0.0, "keyword": 0.0}
     postings = documents = 0
@@ -156,12 +153,13 @@ def build(spec: SizeSpec, pool: TextPool, encoder, config) -> tuple[object, dict
     if kb is None:
         return SimpleNamespace(config=config, indexes=indexes, encode=_encode_like_kb(encoder, config)), facts
     start = time.perf_counter()
-    indexes.save(kb.store.generation)
+    indexes.generation = kb.store.generation()
+    indexes.save()
     facts["save_seconds"] = round(time.perf_counter() - start, 1)
     del indexes
     gc.collect()
     start = time.perf_counter()
-    kb.indexes  # noqa: B018 - loads them from disk, as opening the knowledge base would
+    kb.refresh_indexes()  # loads them from disk, as the first search after opening would
     facts["load_seconds"] = round(time.perf_counter() - start, 1)
     facts["disk_mb"] = {"knowledge_base": _megabytes(directory), "dense": _megabytes(directory / "index" / "dense"),
                         "keyword": _megabytes(directory / "index" / "keyword")}
@@ -203,6 +201,15 @@ class _Steps:
         return value
 
 
+def _rank(kb, query: str, retriever: str, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The k=10 ranking kb.search makes (kb.search.prepare + rank), without the store's part."""
+    from kb.search import prepare, rank
+
+    prepared = prepare(query, kb.indexes.keyword.tokenize_query, lambda text: kb.encode([text])[0], retriever,
+                       vector)
+    return rank(kb.indexes, prepared, K, None, retriever, kb.config.search)
+
+
 def hybrid_steps(kb, query: str, step: _Steps) -> int:
     """One hybrid KnowledgeBase.search taken apart: each step timed on its own, in the order search
     runs them (the store steps only with a store); returns the number of fused candidates.
@@ -217,7 +224,7 @@ def hybrid_steps(kb, query: str, step: _Steps) -> int:
     depth = max(K, config.candidates)
     has_store = hasattr(kb, "store")
     if has_store:  # "is anything imported?": the store's recorded dimension, then the index's size
-        step("store.meta + len(indexes)", lambda: (kb.store.meta("dim"), len(kb.indexes)))
+        step("store.meta + len(indexes)", lambda: (kb.store.meta.model(), len(kb.indexes)))
     vector = step("encode", lambda: kb.encode([query])[0])
     dense = step("dense.search", lambda: kb.indexes.dense.search(vector, depth))
     text = normalise_query(query)
@@ -226,9 +233,9 @@ def hybrid_steps(kb, query: str, step: _Steps) -> int:
     ranked = step("fuse", lambda: fuse(dense, keyword, config))
     if has_store:
         top = ranked[:K]
-        chunks = step("store.chunks", lambda: kb.store.chunks([cid for cid, _ in top]))
-        docs = step("store.document", lambda: {
-            d: kb.store.document(d) for d in {chunks[cid].doc_id for cid, _ in top if cid in chunks}})
+        chunks = step("store.chunks", lambda: kb.store.chunks.get([cid for cid, _ in top]))
+        docs = step("store.document", lambda: kb.store.documents.many(
+            [chunks[cid].doc_id for cid, _ in top if cid in chunks]))
         terms = step("keyword.query_terms", lambda: kb.indexes.keyword.query_terms(text))
         step("make_hits", lambda: make_hits(top, chunks, docs, terms, config.snippet_chars))
     return len(ranked)
@@ -241,16 +248,14 @@ def search_latencies(kb, queries: list[str], vectors: np.ndarray) -> tuple[dict,
     Every mode runs once per query, in an order rotating from query to query, so that load from
     other processes, which comes and goes, falls on all of them alike.
     """
-    from kb.search import rank_chunks
-
     steps = _Steps()
     candidates: list[int] = []
     modes: dict[str, Callable[[int, str], object]] = {
         "encode": lambda i, q: kb.encode([q]),
-        "dense": lambda i, q: rank_chunks(kb, q, K, None, "dense", vectors[i]),
-        "keyword": lambda i, q: rank_chunks(kb, q, K, None, "keyword"),
-        "hybrid": lambda i, q: rank_chunks(kb, q, K, None, "hybrid", vectors[i]),
-        "hybrid_with_encoding": lambda i, q: rank_chunks(kb, q, K, None, "hybrid"),
+        "dense": lambda i, q: _rank(kb, q, "dense", vectors[i]),
+        "keyword": lambda i, q: _rank(kb, q, "keyword"),
+        "hybrid": lambda i, q: _rank(kb, q, "hybrid", vectors[i]),
+        "hybrid_with_encoding": lambda i, q: _rank(kb, q, "hybrid"),
         "steps": lambda i, q: candidates.append(hybrid_steps(kb, q, steps)),
     }
     if hasattr(kb, "search"):
@@ -279,15 +284,13 @@ def search_latencies(kb, queries: list[str], vectors: np.ndarray) -> tuple[dict,
 
 def profile_hybrid(kb, queries: list[str], top: int = 15) -> list[dict]:
     """cProfile of hybrid searches (KnowledgeBase.search when there is a store): the costliest functions."""
-    from kb.search import rank_chunks
-
     profiler = cProfile.Profile()
     profiler.enable()
     for query in queries:
         if hasattr(kb, "search"):
             kb.search(query, k=K)
         else:
-            rank_chunks(kb, query, K, None, "hybrid")
+            _rank(kb, query, "hybrid")
     profiler.disable()
     return _top_functions(profiler, len(queries), top)
 
@@ -309,14 +312,13 @@ def search_after_add(kb, pool: TextPool, query: str, seed: int, profile: bool, r
     the add, the first hybrid search after it and the one after that (medians over `rounds`), and
     with `profile` the costliest functions of the last first-search."""
     from kb.representation import keyword_input
-    from kb.search import rank_chunks
 
     indexes = kb.indexes
     next_id = int(indexes.dense.ids().max()) + 1
     times: dict[str, list[float]] = {"add": [], "first_search": [], "next_search": []}
     docs = synthetic_documents(pool, rounds * DOC_CHUNKS, seed + 1)
     def search() -> None:
-        rank_chunks(kb, query, K, None, "hybrid")
+        _rank(kb, query, "hybrid")
 
     profiler = cProfile.Profile()
     for number, doc in zip(range(rounds), docs, strict=False):
@@ -386,11 +388,8 @@ def run(spec: SizeSpec) -> dict:
     memory["after_build_mb"] = round(rss_mb())
     vectors = np.asarray(kb.encode(spec.queries))
     _log(f"  {spec.size:,} 片段：测量检索延迟（{len(spec.queries)} 个问题）…")
-    from kb.search import rank_chunks
-
     # The first search loads jieba's dictionary and builds the keyword index's posting blocks.
-    facts["first_keyword_search_seconds"] = round(timed(lambda: rank_chunks(kb, spec.queries[0], K, None,
-                                                                               "keyword")), 2)
+    facts["first_keyword_search_seconds"] = round(timed(lambda: _rank(kb, spec.queries[0], "keyword")), 2)
     memory["after_first_search_mb"] = round(rss_mb())
     result = {"size": spec.size, "store": spec.store, **facts}
     result["latency"], result["hybrid_breakdown"] = search_latencies(kb, spec.queries, vectors)

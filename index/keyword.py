@@ -217,10 +217,18 @@ class KeywordIndex:
 
     # -- searching -----------------------------------------------------------------------------
 
+    def tokenize_query(self, text: str) -> list[str]:
+        """`text` split as this index splits what it holds (to tokenize a query once, for search_terms)."""
+        return self._tokenize(text)
+
     def query_terms(self, query: str) -> list[str]:
         """The distinct query tokens present in the index, in query order (for highlighting)."""
+        return self.known_terms(self._tokenize(query))
+
+    def known_terms(self, tokens: Sequence[str]) -> list[str]:
+        """The distinct tokens present in the index, in the given order."""
         with self._lock:
-            return self._known_terms(self._tokenize(query))
+            return self._known_terms(tokens)
 
     def _known_terms(self, tokens: Sequence[str]) -> list[str]:
         seen: dict[str, None] = {}
@@ -232,7 +240,11 @@ class KeywordIndex:
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best (ids, BM25 scores), score descending; `allowed` limits the ids considered."""
-        tokens = self._tokenize(query)
+        return self.search_terms(self._tokenize(query), k, allowed)
+
+    def search_terms(self, tokens: Sequence[str], k: int,
+                     allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Like search, for a query already split by `tokenize_query`."""
         with self._lock:
             known = self._known_terms(tokens)
             if k <= 0 or not known:

@@ -36,3 +36,29 @@ class KBConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# The settings that decide what is stored and indexed: chunks are cut by `chunker`, the keyword index
+# is weighed by `bm25`. Search settings (fusion, weights) and the batch size may change freely.
+BUILD_SETTINGS = ("chunker", "bm25")
+
+
+def settings_mismatch(stored: dict | None, config: KBConfig) -> list[str]:
+    """How the build settings recorded in a knowledge base differ from `config`'s, one line each
+    ("chunker.target_chars: 400 → 300"); [] when they agree or nothing was recorded yet.
+
+    A setting the record lacks (added to kb after the knowledge base was built) counts as its
+    default: a new setting is added with a default that keeps the old behaviour.
+    """
+    if not stored:
+        return []
+    current = config.to_dict()
+    defaults = KBConfig().to_dict()
+    out = []
+    for section in BUILD_SETTINGS:
+        recorded = stored.get(section) or {}
+        for key, value in current[section].items():
+            was = recorded.get(key, defaults[section].get(key))
+            if was != value and not (isinstance(was, list) and tuple(was) == value):
+                out.append(f"{section}.{key}: {was} → {value}")
+    return out

@@ -19,3 +19,20 @@ class NotFound(KBError):
 
 class InvalidInput(KBError):
     """A bad argument from the user (date, kind, format …)."""
+
+
+class Conflict(KBError):
+    """A write that collides with a stored record (a unique name taken, a row changed or removed by
+    another writer). Services turn it into a message that names the record."""
+
+
+class SettingsMismatch(KBError):
+    """The knowledge base was built with other chunker or keyword-index settings."""
+
+
+class StoreUnavailable(KBError):
+    """The database cannot be read or written just now (busy, disk full, no permission)."""
+
+
+class StoreDamaged(FormatError):
+    """The database file is not a knowledge base database, or is damaged."""

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from index.metrics import evaluate
 from kb.config import KBConfig
-from kb.embedding_cache import EmbeddingCache
 from kb.errors import InvalidInput
 
 RESULT_KEYS = ("ndcg@10", "recall@10", "mrr@10", "recall@100", "queries", "documents", "seconds")
@@ -81,7 +80,7 @@ def run_eval(
     fusion: str | None = None,
     max_queries: int | None = None,
     data_dir: Path | None = None,
-    cache: EmbeddingCache | None = None,
+    cache_path: Path | None = None,
     open_kb: Callable | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
@@ -89,9 +88,10 @@ def run_eval(
     through the default search, rank documents by their best chunk, and score the ranking.
 
     `fusion` replaces the default SearchConfig.fusion (e.g. "rrf" for equal-weight reciprocal rank
-    fusion), everything else staying default.
+    fusion), everything else staying default. Vectors are cached in `cache_path` (default: the
+    per-user embedding cache), so a second run on the same set encodes nothing but the queries.
     """
-    from kb.library import KnowledgeBase
+    from kb.library import KnowledgeBase, default_cache_path
 
     config = KBConfig()
     if fusion is not None:
@@ -104,7 +104,7 @@ def run_eval(
         corpus_dir = Path(tmp) / "corpus"
         names = write_corpus(beir, corpus_dir)
         kb = (open_kb or KnowledgeBase)(
-            data_dir or Path(tmp) / "data", config=config, embedding_cache=cache or EmbeddingCache()
+            data_dir or Path(tmp) / "data", config=config, embedding_cache=cache_path or default_cache_path()
         )
         try:
             progress(f"导入 {len(names)} 篇文档…")
@@ -119,7 +119,7 @@ def run_eval(
             for query_id, text, vector in zip(query_ids, texts, vectors, strict=True):
                 hits = kb.search(text, k=DEPTH, per_doc=True, retriever=retriever, vector=vector)
                 run[query_id] = [name for h in hits if (name := corpus_of.get(h.doc_id))]
-            documents = kb.store.count_documents()
+            documents = kb.count_documents()
         finally:
             kb.close()
     scores = evaluate(run, {q: beir.qrels[q] for q in query_ids})

@@ -1,21 +1,32 @@
-"""The derived search indexes (FAISS + BM25) on disk, kept in step with the store."""
+"""The derived search indexes (FAISS + BM25) on disk, brought up to date with the store explicitly.
+
+Nothing here runs as a side effect of reading an attribute: the facade calls `refresh()` before a
+search (a cheap generation check when nothing changed) and `apply()` after its own commits. Reads
+and updates hold the indexes' own lock briefly; the process's write lock is never needed to search.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.dense import DenseIndex
 from index.keyword import BM25Params, KeywordIndex
-from kb.store import ChunkRecord, Store
+from kb.records import ChunkRecord
+
+if TYPE_CHECKING:
+    from kb.store import Store
 
 INDEX_FORMAT = 1
+CATCH_UP_BATCH = 5000
 
 VectorsFor = Callable[[list[ChunkRecord]], np.ndarray]
 
@@ -37,45 +48,140 @@ def _write_json_atomic(path: Path, data: dict) -> None:
 
 
 class Indexes:
-    """A dense and a keyword index over the same chunk ids, persisted under one directory."""
+    """A dense and a keyword index over the same chunk ids, persisted under one directory.
 
-    def __init__(self, directory: Path, model: str, dim: int, bm25: BM25Params):
+    `generation` is the store generation the indexes are known to hold in full (-1: unknown).
+    """
+
+    def __init__(self, directory: Path, model: str, dim: int | None, bm25: BM25Params):
         self.directory = Path(directory)
         self.model = model
-        self.dim = dim
+        self.dim = dim  # None until the first vectors arrive: a new knowledge base learns it from its model
         self.bm25 = bm25
-        self.dense = DenseIndex(dim)
+        self.dense = DenseIndex(dim or 1)
         self.keyword = KeywordIndex(bm25)
         self.generation = -1
+        self.loaded = False  # the saved files were read (or found unusable) by the first refresh
+        self.lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self.dense)
 
-    # ---- changes ----------------------------------------------------------------------------------
+    # ---- keeping up with the store --------------------------------------------------------------
+    def refresh(self, store: Store, vectors_for: VectorsFor) -> bool:
+        """Bring both indexes up to the store's current generation; returns whether anything changed.
+
+        The generation is read FIRST, then the chunks are caught up, then that generation is recorded:
+        a commit landing during the catch-up is then not marked as included, and the next refresh
+        fetches it. On the first call the saved indexes are read from disk (damaged or outdated files
+        are rebuilt from the store), and saved again if the store had moved on since.
+        """
+        with self.lock:
+            generation = store.generation()
+            first = not self.loaded
+            if first:
+                self._load_saved()
+                self.loaded = True
+            if self.generation == generation:
+                return False
+            self._catch_up(store, vectors_for)
+            self.generation = generation
+            if first:
+                self.save()
+            return True
+
+    def apply(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray, search_texts: list[str],
+              generation: int) -> None:
+        """A commit of this process (which moved the store to `generation`): drop and add its chunks.
+
+        If a refresh already caught up past it, there is nothing to do: a chunk is indexed once. If a
+        commit of another process came in between and has not been caught up, this one's chunks are
+        still added (so they are searchable at once) but the generation stays, for refresh to finish.
+        """
+        with self.lock:
+            if self.generation >= generation:
+                return
+            self.remove(removed)
+            self.add(added, vectors, search_texts)
+            if self.generation == generation - 1:
+                self.generation = generation
+
+    def _catch_up(self, store: Store, vectors_for: VectorsFor) -> None:
+        """Make both indexes hold exactly the store's chunks (a set difference of ids)."""
+        wanted = store.chunks.ids()
+        for index in (self.dense, self.keyword):
+            extra = np.setdiff1d(index.ids(), wanted)
+            if len(extra):
+                index.remove(extra)
+        missing_dense = np.setdiff1d(wanted, self.dense.ids())
+        missing_keyword = np.setdiff1d(wanted, self.keyword.ids())
+        missing = np.union1d(missing_dense, missing_keyword)
+        for start in range(0, len(missing), CATCH_UP_BATCH):
+            part = missing[start : start + CATCH_UP_BATCH]
+            records = list(store.chunks.get(part.tolist()).values())
+            ids = np.array([r.id for r in records], dtype=np.int64)
+            in_dense = np.isin(ids, missing_dense)
+            in_keyword = np.isin(ids, missing_keyword)
+            if in_dense.any():
+                dense_records = [r for r, m in zip(records, in_dense, strict=True) if m]
+                vectors = vectors_for(dense_records)
+                self._fit(vectors)
+                self.dense.add(ids[in_dense], vectors)
+            if in_keyword.any():
+                texts = [r.search_text for r, m in zip(records, in_keyword, strict=True) if m]
+                self.keyword.add(ids[in_keyword], texts)
+
+    def rebuild(self, store: Store, vectors_for: VectorsFor, model: str, dim: int) -> None:
+        """Drop both indexes and build them again from the store (for `model`, vectors of `dim`)."""
+        with self.lock:
+            generation = store.generation()
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.model, self.dim = model, dim
+            self.dense, self.keyword = DenseIndex(dim), KeywordIndex(self.bm25)
+            for records in store.chunks.batches():
+                ids = np.array([r.id for r in records], dtype=np.int64)
+                self.add(ids, vectors_for(records), [r.search_text for r in records])
+            self.generation, self.loaded = generation, True
+            self.save()
+
+    # ---- changes --------------------------------------------------------------------------------
     def add(self, ids: np.ndarray, vectors: np.ndarray, search_texts: list[str]) -> None:
         if len(ids):
-            self.dense.add(ids, vectors)
-            self.keyword.add(ids, search_texts)
+            with self.lock:
+                self._fit(vectors)
+                self.dense.add(ids, vectors)
+                self.keyword.add(ids, search_texts)
+
+    def _fit(self, vectors: np.ndarray) -> None:
+        """The first vectors of a new knowledge base tell the dense index its dimension."""
+        if self.dim is None and len(self.dense) == 0:
+            self.dim = int(vectors.shape[1])
+            self.dense = DenseIndex(self.dim)
 
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
-            self.dense.remove(ids)
-            self.keyword.remove(ids)
+            with self.lock:
+                self.dense.remove(ids)
+                self.keyword.remove(ids)
 
-    # ---- persistence ------------------------------------------------------------------------------
+    # ---- persistence ----------------------------------------------------------------------------
     def _manifest(self) -> IndexManifest:
-        return IndexManifest(INDEX_FORMAT, self.generation, self.model, self.dim, asdict(self.bm25), len(self))
+        return IndexManifest(INDEX_FORMAT, self.generation, self.model, self.dim or 0, asdict(self.bm25), len(self))
 
-    def save(self, generation: int) -> None:
+    def save(self) -> None:
         """Write both indexes, then the manifest that vouches for them (each step atomic)."""
-        self.generation = generation
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.dense.save(self.directory / "dense")
-        self.keyword.save(self.directory / "keyword")
-        _write_json_atomic(self.directory / "manifest.json", asdict(self._manifest()))
+        if self.dim is None:  # nothing was ever added: nothing to keep
+            return
+        with self.lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.dense.save(self.directory / "dense")
+            self.keyword.save(self.directory / "keyword")
+            _write_json_atomic(self.directory / "manifest.json", asdict(self._manifest()))
 
     def _load_saved(self) -> bool:
         """Load the saved indexes if they were built the way we would build them now."""
+        if self.dim is None:  # the store holds no vectors yet: whatever is on disk is stale
+            return False
         try:
             saved = json.loads((self.directory / "manifest.json").read_text(encoding="utf-8"))
             if (saved.get("format"), saved.get("model"), saved.get("dim"), saved.get("bm25")) != (
@@ -87,48 +193,7 @@ class Indexes:
                 return False
             dense = DenseIndex.load(self.directory / "dense")
             keyword = KeywordIndex.load(self.directory / "keyword")
-        except (OSError, ValueError, RuntimeError, KeyError):
-            return False  # missing or damaged: the store can rebuild it
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError, EOFError):
+            return False  # missing or damaged (EOFError: an empty .npy file): the store can rebuild it
         self.dense, self.keyword, self.generation = dense, keyword, int(saved["generation"])
         return True
-
-    def load_or_sync(self, store: Store, vectors_for: VectorsFor) -> None:
-        """Load from disk and apply whatever the store changed since (e.g. after a kill mid-ingest)."""
-        if not self._load_saved():
-            self.dense, self.keyword, self.generation = DenseIndex(self.dim), KeywordIndex(self.bm25), -1
-        if self.generation != store.generation:
-            self.sync(store, vectors_for)
-            self.save(store.generation)
-
-    def sync(self, store: Store, vectors_for: VectorsFor) -> None:
-        """Make both indexes hold exactly the store's chunks."""
-        wanted = store.chunk_ids()
-        for index in (self.dense, self.keyword):
-            held = index.ids()
-            extra = np.setdiff1d(held, wanted)
-            if len(extra):
-                index.remove(extra)
-        missing_dense = np.setdiff1d(wanted, self.dense.ids())
-        missing_keyword = np.setdiff1d(wanted, self.keyword.ids())
-        missing = np.union1d(missing_dense, missing_keyword)
-        for start in range(0, len(missing), 5000):
-            part = missing[start : start + 5000]
-            records = list(store.chunks(part.tolist()).values())
-            ids = np.array([r.id for r in records], dtype=np.int64)
-            in_dense = np.isin(ids, missing_dense)
-            in_keyword = np.isin(ids, missing_keyword)
-            if in_dense.any():
-                dense_records = [r for r, m in zip(records, in_dense, strict=True) if m]
-                self.dense.add(ids[in_dense], vectors_for(dense_records))
-            if in_keyword.any():
-                texts = [r.search_text for r, m in zip(records, in_keyword, strict=True) if m]
-                self.keyword.add(ids[in_keyword], texts)
-
-    def rebuild(self, store: Store, vectors_for: VectorsFor) -> None:
-        """Drop both indexes and build them again from the store."""
-        shutil.rmtree(self.directory, ignore_errors=True)
-        self.dense, self.keyword, self.generation = DenseIndex(self.dim), KeywordIndex(self.bm25), -1
-        for records in store.iter_chunks():
-            ids = np.array([r.id for r in records], dtype=np.int64)
-            self.add(ids, vectors_for(records), [r.search_text for r in records])
-        self.save(store.generation)

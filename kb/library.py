@@ -1,46 +1,64 @@
-"""The knowledge base facade: the one object the CLI and the UI talk to."""
+"""The knowledge base facade: the one object the CLI and the UI talk to, and the composition root.
+
+    kb = open_kb(data_dir)            # store + indexes + embeddings + guard + services
+    kb.ingest / kb.search / kb.documents / kb.delete / kb.reindex / kb.stats …
+    kb.lists / kb.plans / kb.archive  # the services it owns, under the same guard
+    kb.acting_as(actor)               # a view of the same knowledge base acting for someone else
+
+Every change goes through the guard (kb.access): the facade's and the services' mutating methods are
+declared with @mutation. Reads take no lock: the store gives each thread its own connection and the
+indexes guard themselves.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import threading
-from collections.abc import Callable, Sequence
-from functools import wraps
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ingest.chunker import chunk_document
-from ingest.pipeline import ReadOptions
-from ingest.types import KINDS, Document, Heading, Page
-from kb.config import KBConfig
-from kb.embedding_cache import EmbeddingCache
-from kb.errors import FormatError, InvalidInput, KBError, ModelMismatch, NotFound
+from ingest.pipeline import SUPPORTED_SUFFIXES, ReadOptions
+from ingest.types import KINDS
+from kb.access import LOCAL_ADMIN, Actor, Guard, mutation
+from kb.archive import Archive
+from kb.config import KBConfig, settings_mismatch
+from kb.embedding import Embeddings, load_encoder
+from kb.errors import InvalidInput, KBError, ModelMismatch, SettingsMismatch
 from kb.indexes import Indexes
-from kb.ingesting import Ingestor, IngestReport, ProgressFn
-from kb.reading_list import ReadingLists
+from kb.ingesting import Ingestor
+from kb.lists import ReadingLists
+from kb.lookup import resolve_document
+from kb.plans import Plans
+from kb.records import (
+    FUSION_METHODS,
+    RETRIEVERS,
+    ChunkRecord,
+    DocumentRecord,
+    Filters,
+    Hit,
+    IngestReport,
+    PageSpan,
+    ProgressFn,
+)
 from kb.representation import embed_key, embedding_input, keyword_input
-from kb.search import Hit, best_per_document, make_hits, normalise_query, rank_chunks
-from kb.store import DB_NAME, ChunkRecord, DocumentRecord, Filters, Store
+from kb.search import best_per_document, make_hits, prepare, rank
+from kb.store import Store, open_store
+from kb.store.cache import EmbeddingCache, default_cache_path
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
 
+__all__ = [
+    "ENV_DATA", "FUSION_METHODS", "RETRIEVERS", "SUPPORTED_SUFFIXES", "KnowledgeBase", "ReadOptions",
+    "default_cache_path", "default_data_dir", "load_encoder", "open_kb",
+]
+
 ENV_DATA = "KB_DATA"
-
-
-def load_encoder(name: str) -> Encoder:
-    """Load a model by name or path; imported late so commands that need no model start fast."""
-    from index.embedder import EncoderUnavailable
-    from index.embedder import load_encoder as load
-
-    try:
-        return load(name)
-    except EncoderUnavailable as e:
-        raise KBError(str(e)) from e
 
 
 def default_data_dir() -> Path:
@@ -51,19 +69,21 @@ def default_data_dir() -> Path:
     return Path(base) / "kb"
 
 
-def _locked(method):
-    """Serialise calls: Streamlit shares one KnowledgeBase between session threads."""
+@dataclass
+class _Shared:
+    """What every view of one knowledge base shares (see KnowledgeBase.acting_as)."""
 
-    @wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with self._lock:
-            return method(self, *args, **kwargs)
-
-    return wrapper
+    data_dir: Path
+    config: KBConfig
+    store: Store
+    embeddings: Embeddings
+    indexes: Indexes
+    write_lock: threading.RLock
+    cache: EmbeddingCache | None
 
 
 class KnowledgeBase:
-    """Documents, chunks and embeddings in SQLite; FAISS and BM25 indexes derived from them."""
+    """Documents, chunks and embeddings in the store; FAISS and BM25 indexes derived from them."""
 
     def __init__(
         self,
@@ -73,39 +93,65 @@ class KnowledgeBase:
         model: str | None = None,
         encoder: Encoder | None = None,
         show_progress: bool = False,
-        embedding_cache: EmbeddingCache | None = None,
+        embedding_cache: str | Path | None = None,
+        check_settings: bool = True,
+        actor: Actor = LOCAL_ADMIN,
     ):
-        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
-        self.config = config or KBConfig()
-        self.show_progress = show_progress
-        self.embedding_cache = embedding_cache  # vectors shared with other knowledge bases (eval, bench)
-        self._lock = threading.RLock()
-        self._encoder = encoder
-        self._encoder_lock = threading.Lock()  # the UI loads the model in a background thread
-        self._indexes: Indexes | None = None
-        if self.data_dir.exists() and not self.data_dir.is_dir():
-            raise InvalidInput(f"数据目录 {self.data_dir} 是一个文件：请用 --data 指定一个文件夹")
+        """Open (creating if needed) the knowledge base in `data_dir`.
+
+        `embedding_cache` is the file of a vector cache shared with other knowledge bases (eval,
+        bench). `check_settings=False` opens one built with other chunker/BM25 settings, for
+        `kb reindex` to rebuild it with the current ones.
+        """
+        data_dir = Path(data_dir) if data_dir else default_data_dir()
+        config = config or KBConfig()
+        store = open_store(data_dir)
         try:
-            self.store = Store(self.data_dir / DB_NAME)
-        except sqlite3.DatabaseError as e:
-            raise FormatError(
-                f"{self.data_dir / DB_NAME} 不是有效的知识库数据库（{e}）："
-                "请换一个数据目录（--data），或删除该文件后重新导入"
-            ) from e
-        stored = self.store.meta("model")
-        requested = encoder.name if encoder else model
-        if requested and stored and requested != stored:
-            self.store.close()
-            raise ModelMismatch(
-                f"该知识库由模型 {stored} 构建，不能混用模型 {requested}：改用 {stored}，"
-                f"或运行 kb reindex --model {requested} 用新模型重建索引"
-            )
-        self.model_name: str = requested or stored or self.config.embedder.model
-        self.lists = ReadingLists(self.store)
+            stored_model, _ = store.meta.model()
+            requested = encoder.name if encoder else model
+            if requested and stored_model and requested != stored_model:
+                raise ModelMismatch(
+                    f"该知识库由模型 {stored_model} 构建，不能混用模型 {requested}：改用 {stored_model}，"
+                    f"或运行 kb reindex --model {requested} 用新模型重建索引"
+                )
+            differences = settings_mismatch(store.meta.settings(), config)
+            if differences and check_settings:
+                raise SettingsMismatch(
+                    f"该知识库按另一套切分或关键词索引设置构建（{'；'.join(differences)}），不能与当前设置混用："
+                    "请运行 kb reindex 按当前设置重新切分并重建索引"
+                )
+            cache = EmbeddingCache(Path(embedding_cache)) if embedding_cache else None
+        except BaseException:
+            store.close()
+            raise
+        model_name = requested or stored_model or config.embedder.model
+        embeddings = Embeddings(store, model_name, encoder=encoder, batch_size=config.embedder.batch_size,
+                                cache=cache, show_progress=show_progress)
+        indexes = Indexes(data_dir / "index", model_name, store.meta.model()[1], config.bm25)
+        self._bind(_Shared(data_dir, config, store, embeddings, indexes, threading.RLock(), cache), actor)
+        self._owner = True
+
+    def _bind(self, shared: _Shared, actor: Actor) -> None:
+        self._shared = shared
+        self.guard = Guard(actor, shared.write_lock)
+        self.lists = ReadingLists(shared.store, self.guard, self.search)
+        self.archive = Archive(shared.store, self.guard, self.search, self.embed)
+        self.plans = Plans(shared.store, self.guard, self.lists, self.archive)
+
+    def acting_as(self, actor: Actor) -> KnowledgeBase:
+        """This knowledge base acting for `actor`: the same store, indexes, model and write lock;
+        its own guard and services. Closing a view closes nothing."""
+        view = object.__new__(KnowledgeBase)
+        view._bind(self._shared, actor)
+        view._owner = False
+        return view
 
     # ---- lifecycle --------------------------------------------------------------------------------
     def close(self) -> None:
-        self.store.close()
+        if self._owner:
+            self._shared.store.close()
+            if self._shared.cache is not None:
+                self._shared.cache.close()
 
     def __enter__(self) -> KnowledgeBase:
         return self
@@ -113,83 +159,67 @@ class KnowledgeBase:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ---- encoder ----------------------------------------------------------------------------------
+    # ---- parts --------------------------------------------------------------------------------------
+    @property
+    def actor(self) -> Actor:
+        return self.guard.actor
+
+    @property
+    def data_dir(self) -> Path:
+        return self._shared.data_dir
+
+    @property
+    def config(self) -> KBConfig:
+        return self._shared.config
+
+    @config.setter
+    def config(self, config: KBConfig) -> None:
+        self._shared.config = config
+
+    @property
+    def store(self) -> Store:
+        """The records (for the services, tests and benchmarks; the UI and CLI use the methods below)."""
+        return self._shared.store
+
+    @property
+    def indexes(self) -> Indexes:
+        """The search indexes as they are now; reading this never syncs them (see refresh_indexes)."""
+        return self._shared.indexes
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self._shared.embeddings
+
+    # ---- the model ----------------------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        return self.embeddings.model_name
+
     @property
     def encoder(self) -> Encoder:
-        if self._encoder is None:
-            with self._encoder_lock:  # two threads asking at once load the model once
-                if self._encoder is None:
-                    self._encoder = load_encoder(self.model_name)
-        return self._encoder
+        """The model, loaded on first use."""
+        return self.embeddings.encoder
 
     @property
     def dim(self) -> int:
-        stored = self.store.meta("dim")
-        return int(stored) if stored else self.encoder.dim
+        return self.embeddings.dim
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        return self.encoder.encode(list(texts), batch_size=self.config.embedder.batch_size,
-                                   show_progress=show_progress)
+        """Embed texts with the model (nothing looked up or kept)."""
+        return self.embeddings.encode(texts, show_progress=show_progress)
 
-    def _ensure_model_recorded(self) -> None:
-        if self.store.meta("model") is None:
-            with self.store.transaction():
-                self.store.set_meta("model", self.model_name)
-                self.store.set_meta("dim", str(self.encoder.dim))
-                self.store.set_meta("config", json.dumps(self.config.to_dict(), ensure_ascii=False))
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of short texts, looked up first and kept in the store like chunk vectors."""
+        return self.embeddings.of_texts(texts)
 
-    def stored_vectors(self, keys: Sequence[str], inputs: Callable[[list[str]], list[str]], *,
-                       show_progress: bool = False) -> np.ndarray:
-        """The vectors of these embedding keys from the store; the keys it lacks for this model are
-        encoded from `inputs(missing keys)`, stored, and returned with the rest (one row per key)."""
-        found = self.store.embeddings(self.model_name, keys)
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing:
-            encoded = self.encode(inputs(missing), show_progress=show_progress)
-            new = dict(zip(missing, encoded, strict=True))
-            with self.store.transaction():
-                self.store.put_embeddings(self.model_name, new)
-            found.update(new)
-        if not keys:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+    # ---- indexes ------------------------------------------------------------------------------------
+    def refresh_indexes(self) -> None:
+        """Bring the indexes up to date with the store (loading them on first use): changes made by
+        another process become searchable here. Cheap when nothing changed."""
+        self.indexes.refresh(self.store, self.embeddings.of_chunks)
 
-    def _vectors_for(self, records: list[ChunkRecord]) -> np.ndarray:
-        """Stored vectors for these chunks; encodes (and stores) any the store lacks for this model."""
-        by_key = {r.embed_key: r for r in records}
-        return self.stored_vectors([r.embed_key for r in records],
-                                   lambda missing: self._embedding_inputs([by_key[k] for k in missing]),
-                                   show_progress=self.show_progress)
-
-    def _embedding_inputs(self, records: list[ChunkRecord]) -> list[str]:
-        titles = self.store.titles({r.doc_id for r in records})
-        return [embedding_input(titles.get(r.doc_id, ""), r.section, r.text) for r in records]
-
-    # ---- indexes ----------------------------------------------------------------------------------
-    @property
-    def indexes(self) -> Indexes:
-        """The search indexes, loaded on first use and brought up to date with the store."""
-        if self._indexes is None:
-            self._indexes = Indexes(self.data_dir / "index", self.model_name, self.dim, self.config.bm25)
-            self._indexes.load_or_sync(self.store, self._vectors_for)
-        elif self._indexes.generation != self.store.generation:
-            # Another process (CLI or a second UI) changed the store: apply its changes.
-            self._indexes.sync(self.store, self._vectors_for)
-            self._indexes.generation = self.store.generation
-        return self._indexes
-
-    def _index_changed(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray,
-                       search_texts: list[str]) -> None:
-        indexes = self.indexes
-        indexes.remove(removed)
-        indexes.add(added, vectors, search_texts)
-
-    def _save_indexes(self) -> None:
-        if self._indexes is not None or self.store.count_chunks():
-            self.indexes.save(self.store.generation)
-
-    # ---- ingest -----------------------------------------------------------------------------------
-    @_locked
+    # ---- ingest -------------------------------------------------------------------------------------
+    @mutation("document.import")
     def ingest(
         self,
         paths: Sequence[str | Path],
@@ -202,10 +232,12 @@ class KnowledgeBase:
         """Read files and folders into the knowledge base; unchanged files cost nothing."""
         if kind is not None and kind not in KINDS:
             raise InvalidInput(f"文档类型 {kind} 无效，可选：theory（理论文章）或 minutes（会议纪要）")
-        return Ingestor(self, kind, tags, options, progress).run(paths)
+        self.refresh_indexes()
+        ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
+                            options=options, progress=progress)
+        return ingestor.run(paths)
 
-    # ---- search -----------------------------------------------------------------------------------
-    @_locked
+    # ---- search -------------------------------------------------------------------------------------
     def search(
         self,
         query: str,
@@ -222,61 +254,75 @@ class KnowledgeBase:
         """
         if k < 1:
             raise InvalidInput("结果数量 k 必须是正整数")
-        if not query.strip() or self.store.meta("dim") is None:  # nothing was ever imported
+        if not query.strip() or self.store.meta.model()[1] is None:  # nothing was ever imported
             return []
-        indexes = self.indexes  # brought up to date with the store, so its size is the store's
+        self.refresh_indexes()
+        indexes = self.indexes
         if len(indexes) == 0:
             return []
-        allowed = None if filters.is_empty() else self.store.chunk_ids(filters)
+        allowed = None if filters.is_empty() else self.store.chunks.ids(filters)
         if allowed is not None and len(allowed) == 0:
             return []
-        ranked = rank_chunks(self, query, k * 5 if per_doc else k, allowed, retriever, vector)
+        prepared = prepare(query, indexes.keyword.tokenize_query, lambda text: self.encode([text])[0], retriever,
+                           vector)
+        ranked = rank(indexes, prepared, k * 5 if per_doc else k, allowed, retriever, self.config.search)
         if per_doc:
-            ranked = best_per_document(ranked, self.store.chunk_documents([cid for cid, _ in ranked]))
+            ranked = best_per_document(ranked, self.store.chunks.documents_of([cid for cid, _ in ranked]))
         ranked = ranked[:k]  # fusion returns every candidate; only the top k are read in full
-        chunks = self.store.chunks([cid for cid, _ in ranked])
-        docs = {d: rec for d in {chunks[c].doc_id for c, _ in ranked if c in chunks}
-                if (rec := self.store.document(d))}
-        terms = indexes.keyword.query_terms(normalise_query(query))
+        chunks = self.store.chunks.get([cid for cid, _ in ranked])
+        docs = self.store.documents.many([chunks[c].doc_id for c, _ in ranked if c in chunks])
+        terms = indexes.keyword.known_terms(prepared.terms)
         return make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars)
 
-    # ---- documents --------------------------------------------------------------------------------
+    # ---- documents ----------------------------------------------------------------------------------
     def documents(self, filters: Filters = Filters(), order: str = "date") -> list[DocumentRecord]:
-        with self._lock:
-            return self.store.documents(filters, order)
+        return self.store.documents.matching(filters, order)
 
-    @_locked
     def document(self, ref: str) -> DocumentRecord:
         """A document by id (or id prefix), title or file name; NotFound or ambiguity is an error."""
-        found = self.store.find_documents(ref.strip())
-        if not found:
-            raise NotFound(f"找不到文档 {ref}：用 kb list 查看文档编号")
-        if len(found) > 1:
-            names = "；".join(f"{d.id} {d.title}" for d in found[:5])
-            raise InvalidInput(f"{ref} 对应多篇文档（{names}），请给出更长的文档编号")
-        return found[0]
+        return resolve_document(self.store, ref)
 
-    @_locked
     def chunks(self, doc_id: str) -> list[ChunkRecord]:
-        return self.store.chunks_of(doc_id)
+        return self.store.chunks.of(doc_id)
 
-    @_locked
     def text(self, doc_id: str) -> str:
-        return self.store.document_text(doc_id)
+        return self.store.documents.text(doc_id)
 
-    @_locked
+    def pages(self, doc_id: str) -> list[PageSpan]:
+        """Where each page of a document lies in its text ([] for unpaged formats)."""
+        return self.store.documents.pages(doc_id)
+
+    def tags(self) -> list[tuple[str, int]]:
+        """Every tag with how many documents carry it, by name."""
+        return self.store.documents.all_tags()
+
+    def count_documents(self, kind: str | None = None) -> int:
+        return self.store.documents.count(kind)
+
+    def count_chunks(self) -> int:
+        return self.store.chunks.count()
+
+    def generation(self) -> int:
+        """A number that changes whenever the set of passages changes (a key for caches of results)."""
+        return self.store.generation()
+
+    def last_ingest(self) -> dict | None:
+        """When the last import ran and what it did."""
+        return self.store.ingest_runs.last()
+
+    @mutation("document.delete", target="ref")
     def delete(self, ref: str) -> DocumentRecord:
         """Remove a document from the database, the keyword index and FAISS."""
         doc = self.document(ref)
-        with self.store.transaction():
-            removed = self.store.delete_document(doc.id)
-        self._index_changed(np.array(removed, dtype=np.int64), np.zeros(0, np.int64),
-                            np.zeros((0, self.dim), np.float32), [])
-        self._save_indexes()
+        self.refresh_indexes()
+        removed, generation = self.store.delete_document(doc.id)
+        self.indexes.apply(np.array(removed, dtype=np.int64), np.zeros(0, np.int64),
+                           np.zeros((0, self.indexes.dim or 1), np.float32), [], generation)
+        self.indexes.save()
         return doc
 
-    # ---- maintenance ------------------------------------------------------------------------------
-    @_locked
+    # ---- maintenance --------------------------------------------------------------------------------
+    @mutation("settings")
     def reindex(self, model: str | None = None, encoder: Encoder | None = None) -> dict:
         """Re-chunk every document with the current settings and rebuild both indexes.
 
@@ -286,73 +332,58 @@ class KnowledgeBase:
         new_name = encoder.name if encoder else model
         if new_name and new_name != self.model_name:
             new_encoder = encoder or load_encoder(new_name)
-            self._encoder, self.model_name = new_encoder, new_name
+            self.embeddings.switch(new_name, new_encoder)
             with self.store.transaction():
-                self.store.set_meta("model", new_name)
-                self.store.set_meta("dim", str(new_encoder.dim))
+                self.store.meta.switch_model(new_name, new_encoder.dim)
         else:
-            self._ensure_model_recorded()
+            with self.store.transaction():
+                self.store.meta.record_model(self.model_name, self.embeddings.encoder.dim, self.config.to_dict())
         rechunked = self._rechunk_all()
         with self.store.transaction():
-            self.store.set_meta("config", json.dumps(self.config.to_dict(), ensure_ascii=False))
-        self._indexes = Indexes(self.data_dir / "index", self.model_name, self.dim, self.config.bm25)
-        self._indexes.rebuild(self.store, self._vectors_for)
+            self.store.meta.set_settings(self.config.to_dict())
+        self.indexes.rebuild(self.store, self.embeddings.of_chunks, self.model_name, self.dim)
         with self.store.transaction():
-            dropped = self.store.drop_unused_embeddings(self.model_name)
-        return {"model": self.model_name, "documents": self.store.count_documents(),
-                "chunks": self.store.count_chunks(), "rechunked": rechunked, "dropped_vectors": dropped}
+            dropped = self.store.embeddings.drop_unused(self.model_name)
+        return {"model": self.model_name, "documents": self.count_documents(),
+                "chunks": self.count_chunks(), "rechunked": rechunked, "dropped_vectors": dropped}
 
     def _rechunk_all(self) -> int:
         """Chunk stored texts again with the current chunker settings; returns documents changed."""
         changed = 0
-        for record in self.store.documents():
-            doc = self._stored_document(record)
+        for record in self.store.documents.matching():
+            doc = self.store.documents.source(record.id)
+            if doc is None:  # deleted by another process meanwhile
+                continue
             chunks = chunk_document(doc, self.config.chunker)
-            old = self.store.chunks_of(record.id)
+            old = self.store.chunks.of(record.id)
             if [(c.start, c.end) for c in chunks] == [(c.start, c.end) for c in old]:
                 continue
             inputs = [embedding_input(doc.title, c.section, c.text) for c in chunks]
-            with self.store.transaction():
-                self.store.replace_chunks(
-                    record.id, chunks, [keyword_input(doc.title, c.section, c.text) for c in chunks],
-                    [embed_key(t) for t in inputs],
-                )
+            self.store.replace_chunks(record.id, chunks,
+                                      [keyword_input(doc.title, c.section, c.text) for c in chunks],
+                                      [embed_key(t) for t in inputs])
             changed += 1
         return changed
 
-    def _stored_document(self, record: DocumentRecord) -> Document:
-        """Rebuild the ingest Document of a stored record (for re-chunking)."""
-        row = self.store.db.execute("SELECT text, pages, headings FROM documents WHERE id = ?",
-                                    (record.id,)).fetchone()
-        return Document(
-            path=record.path, title=record.title, text=row["text"], kind=record.kind, date=record.date,
-            content_hash=record.content_hash, format=record.format,
-            pages=tuple(Page(*p) for p in json.loads(row["pages"])),
-            headings=tuple(Heading(*h) for h in json.loads(row["headings"])),
-            minutes=record.minutes, metadata=record.metadata, warnings=record.warnings,
-        )
-
-    @_locked
     def stats(self) -> dict:
         """Counts, model and index facts for the status page and `kb stats`."""
-        docs = self.store.documents()
+        docs = self.documents()
         index_dir = self.data_dir / "index"
         index_bytes = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) if index_dir.exists() else 0
-        db_bytes = sum(f.stat().st_size for f in self.data_dir.glob(DB_NAME + "*"))
         return {
             "data_dir": str(self.data_dir),
             "format_version": self.store.format_version,
             "documents": len(docs),
             "theory": sum(d.kind == "theory" for d in docs),
             "minutes": sum(d.kind == "minutes" for d in docs),
-            "chunks": self.store.count_chunks(),
+            "chunks": self.count_chunks(),
             "characters": sum(d.char_count for d in docs),
             "model": self.model_name,
-            "dim": int(self.store.meta("dim") or 0) or None,
+            "dim": self.store.meta.model()[1],
             "index_bytes": index_bytes,
-            "database_bytes": db_bytes,
-            "tags": dict(self.store.all_tags()),
-            "last_ingest": self.store.last_ingest(),
+            "database_bytes": self.store.size_bytes(),
+            "tags": dict(self.tags()),
+            "last_ingest": self.last_ingest(),
         }
 
 

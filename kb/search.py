@@ -1,9 +1,15 @@
-"""Hybrid search: dense and keyword rankings fused, filtered, and turned into hits for people."""
+"""Hybrid search: a query prepared once, ranked by a pure function of the indexes, turned into hits.
+
+    query = prepare(text, indexes.keyword.tokenize_query, encode, retriever)   # normalised and split once
+    ranked = rank(indexes, query, k, allowed, retriever, config)          # [(chunk id, score)]
+    hits = make_hits(ranked, chunks, docs, indexes.keyword.known_terms(query.terms), snippet_chars)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,69 +17,41 @@ from index import fusion
 from ingest.normalize import for_search
 from kb.config import SearchConfig
 from kb.errors import InvalidInput
-from kb.snippets import make_snippet, mark
-from kb.store import ChunkRecord, DocumentRecord
+from kb.records import RETRIEVERS, ChunkRecord, DocumentRecord, Hit
+from kb.snippets import make_snippet
 
-RETRIEVERS = ("hybrid", "dense", "keyword")
-
-
-def page_range(start: int | None, end: int | None) -> str:
-    """"第3页" / "第3–4页" / "" for unpaged documents."""
-    if start is None:
-        return ""
-    return f"第{start}页" if end in (None, start) else f"第{start}–{end}页"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: a passage with its document's citation and why it matched."""
-
-    chunk_id: int
-    doc_id: str
-    title: str
-    date: str | None
-    kind: str
-    path: str
-    tags: tuple[str, ...]
-    page_start: int | None
-    page_end: int | None
-    section: tuple[str, ...]
-    score: float
-    text: str
-    snippet: str
-    highlights: tuple[tuple[int, int], ...]  # spans of matched terms within `snippet`
-    start: int  # character offsets of the passage in its document
-    end: int
-
-    @property
-    def pages(self) -> str:
-        return page_range(self.page_start, self.page_end)
-
-    def marked_snippet(self, before: str = "【", after: str = "】") -> str:
-        return mark(self.snippet, self.highlights, before, after)
-
-    def to_dict(self) -> dict:
-        return {
-            "chunk_id": self.chunk_id,
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "date": self.date,
-            "kind": self.kind,
-            "path": self.path,
-            "tags": list(self.tags),
-            "page_start": self.page_start,
-            "page_end": self.page_end,
-            "section": list(self.section),
-            "score": round(self.score, 6),
-            "snippet": self.snippet,
-            "marked_snippet": self.marked_snippet(),
-            "start": self.start,
-            "end": self.end,
-        }
+if TYPE_CHECKING:
+    from kb.indexes import Indexes
 
 
 def normalise_query(query: str) -> str:
     return " ".join(for_search(query).split())
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query as both retrievers use it: its normalised text, the keyword index's terms for it
+    (which also drive highlighting) and its embedding (None when only keywords are searched)."""
+
+    text: str
+    terms: tuple[str, ...]
+    vector: np.ndarray | None
+
+
+def check_retriever(retriever: str) -> None:
+    if retriever not in RETRIEVERS:
+        raise InvalidInput(f"未知的检索方式 {retriever}，可选：{'、'.join(RETRIEVERS)}")
+
+
+def prepare(query: str, tokenize: Callable[[str], list[str]], encode: Callable[[str], np.ndarray],
+            retriever: str = "hybrid", vector: np.ndarray | None = None) -> PreparedQuery:
+    """Normalise and tokenise the query once; embed it (the raw text, as passages are embedded)
+    unless only keywords are searched or the caller already has its vector."""
+    check_retriever(retriever)
+    text = normalise_query(query)
+    if vector is None and retriever != "keyword":
+        vector = encode(query)
+    return PreparedQuery(text, tuple(tokenize(text)), vector)
 
 
 def fuse(
@@ -94,22 +72,19 @@ def fuse(
     return fusion.fuse([(ids.tolist(), scores.tolist()) for ids, scores in (dense, keyword)], params)
 
 
-def rank_chunks(
-    kb, query: str, k: int, allowed: np.ndarray | None, retriever: str, vector: np.ndarray | None = None
-) -> list[tuple[int, float]]:
-    """(chunk id, score) best first, from the chosen retriever(s)."""
-    if retriever not in RETRIEVERS:
-        raise InvalidInput(f"未知的检索方式 {retriever}，可选：{'、'.join(RETRIEVERS)}")
-    config: SearchConfig = kb.config.search
+def rank(indexes: Indexes, query: PreparedQuery, k: int, allowed: np.ndarray | None, retriever: str,
+         config: SearchConfig) -> list[tuple[int, float]]:
+    """(chunk id, score) best first, from the chosen retriever(s), among `allowed` ids (None: all)."""
+    check_retriever(retriever)
     depth = max(k, config.candidates)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
     dense = keyword = empty
     if retriever in ("hybrid", "dense"):
-        if vector is None:
-            vector = kb.encode([query])[0]
-        dense = kb.indexes.dense.search(vector, depth, allowed=allowed)
+        if query.vector is None:
+            raise ValueError("a dense search needs the query's vector (see prepare)")
+        dense = indexes.dense.search(query.vector, depth, allowed=allowed)
     if retriever in ("hybrid", "keyword"):
-        keyword = kb.indexes.keyword.search(normalise_query(query), depth, allowed=allowed)
+        keyword = indexes.keyword.search_terms(query.terms, depth, allowed=allowed)
     if retriever == "dense":
         return list(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
     if retriever == "keyword":

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from render_previews import preview
 
-from kb import plan
 from kb.export import export_list, export_plan
+from kb.export.model import from_reading_list
 from kb.library import KnowledgeBase
-from kb.reading_list import draft_reading_list, to_export
 from kb.sample_kb import build_sample
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,21 +41,20 @@ def main(argv: list[str] | None = None) -> int:
         build_sample(kb)
         if LIST_NAME in kb.lists.names():
             kb.lists.delete(LIST_NAME)
-        draft = draft_reading_list(kb, LIST_NAME, LIST_TOPIC, k=6,
-                                   description="中心组 2026 年第 3 次集体学习会前阅读材料")
+        draft = kb.lists.draft(LIST_NAME, LIST_TOPIC, k=6, description="中心组 2026 年第 3 次集体学习会前阅读材料")
         for item, note in zip(draft.items, NOTES, strict=False):
             kb.lists.annotate(LIST_NAME, item.id, note)
-        reading_list = to_export(kb.lists.get(LIST_NAME))
+        reading_list = from_reading_list(kb.lists.get(LIST_NAME))
         written = [export_list(reading_list, fmt, EXAMPLES / f"reading-list.{fmt}")
                    for fmt in ("docx", "md", "csv", "pdf")]
 
-        if PLAN_YEAR in plan.plan_years(kb):
-            plan.delete_plan(kb, PLAN_YEAR, delete_lists=True)
-        proposals = plan.propose_themes(kb, PLAN_YEAR)
-        plan.create_plan(kb, PLAN_YEAR, MAIN_LINE, unit="中共清河县委理论学习中心组",
-                         themes=[p.theme for p in proposals], formats=plan.proposed_formats())
-        plan.draft_plan(kb, PLAN_YEAR)
-        year_plan = plan.to_export_plan(kb, plan.get_plan(kb, PLAN_YEAR))
+        if PLAN_YEAR in kb.plans.years():
+            kb.plans.delete(PLAN_YEAR, delete_lists=True)
+        proposals = kb.plans.propose_themes(PLAN_YEAR)
+        kb.plans.create(PLAN_YEAR, MAIN_LINE, unit="中共清河县委理论学习中心组",
+                        themes=[p.theme for p in proposals], formats=kb.plans.proposed_formats())
+        kb.plans.draft(PLAN_YEAR)
+        year_plan = kb.plans.to_export(kb.plans.get(PLAN_YEAR))
         written += [export_plan(year_plan, fmt, EXAMPLES / f"year-plan-{PLAN_YEAR}.{fmt}") for fmt in ("docx", "md")]
     for path in written:
         print(path.relative_to(REPO))

@@ -154,14 +154,13 @@ def prepare(data_dir: Path, model: str | None) -> None:
     sys.path.insert(0, str(REPO))
     from kb.library import KnowledgeBase
     from kb.presets import preset
-    from kb.reading_list import draft_reading_list
     from kb.sample_kb import build_sample
 
     with KnowledgeBase(data_dir, model=model) as kb:
-        if not kb.store.count_documents():
+        if not kb.count_documents():
             print(build_sample(kb).summary())
         if SHOT_LIST not in kb.lists.names():
-            lst = draft_reading_list(kb, SHOT_LIST, preset(SHOT_PRESET).query, k=6)
+            lst = kb.lists.draft(SHOT_LIST, preset(SHOT_PRESET).query, k=6)
             kb.lists.annotate(SHOT_LIST, lst.items[0].id, "重点研读，会上交流体会")
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
@@ -29,12 +28,11 @@ import numpy as np
 
 from index import fusion
 from index.keyword import BM25Params, KeywordIndex
+from index.metrics import evaluate, ndcg_at_k
 from index.tokenize import tokenize
 from ingest.chunker import ChunkerConfig
 from kb.config import KBConfig, SearchConfig
-from kb.embedding_cache import EmbeddingCache
 from kb.evaluate import load_beir, write_corpus
-from kb.representation import embed_key
 from kb.search import normalise_query
 
 DEPTH = 500  # what the search asks each retriever for when it ranks 100 documents (k * 5)
@@ -42,19 +40,6 @@ DOCS = 100  # documents ranked per query, as `kb eval`
 
 
 # ---- dumping ------------------------------------------------------------------------------------
-
-
-def _query_vectors(kb, cache: EmbeddingCache, texts: list[str]) -> np.ndarray:
-    """Query embeddings, through the shared cache (queries are encoded exactly like passages)."""
-    keys = [embed_key(t) for t in texts]
-    found = cache.get(kb.model_name, keys)
-    todo = [i for i, key in enumerate(keys) if key not in found]
-    if todo:
-        encoded = kb.encode([texts[i] for i in todo])
-        new = {keys[i]: v for i, v in zip(todo, encoded, strict=True)}
-        cache.put(kb.model_name, new)
-        found.update(new)
-    return np.stack([found[key] for key in keys])
 
 
 def _padded(results: list[tuple[np.ndarray, np.ndarray]], depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -67,26 +52,26 @@ def _padded(results: list[tuple[np.ndarray, np.ndarray]], depth: int) -> tuple[n
 
 
 def dump(directory: Path, out: Path, chunker: ChunkerConfig, bm25: BM25Params, depth: int = DEPTH) -> None:
-    from kb.library import KnowledgeBase
+    from kb.library import KnowledgeBase, default_cache_path
 
     started = time.perf_counter()
     beir = load_beir(directory)
     query_ids = [q for q in beir.queries if q in beir.qrels]
     texts = [beir.queries[q] for q in query_ids]
-    cache = EmbeddingCache()
     config = KBConfig(chunker=chunker, bm25=bm25)
     with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
         names = write_corpus(beir, Path(tmp) / "corpus")
-        kb = KnowledgeBase(Path(tmp) / "data", config=config, embedding_cache=cache)
+        kb = KnowledgeBase(Path(tmp) / "data", config=config, embedding_cache=default_cache_path())
         try:
             kb.ingest([Path(tmp) / "corpus"])
             corpus_of = {d.id: names[Path(d.path).name] for d in kb.documents()}
             print(f"ingested {len(corpus_of)} documents in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            chunk_ids = kb.store.chunk_ids()
-            records = kb.store.chunks(chunk_ids.tolist())
+            chunk_ids = kb.store.chunks.ids()
+            records = kb.store.chunks.get(chunk_ids.tolist())
             chunk_doc = np.array([corpus_of[records[int(c)].doc_id] for c in chunk_ids])
             search_texts = [records[int(c)].search_text for c in chunk_ids]
-            vectors = _query_vectors(kb, cache, texts)
+            vectors = kb.embed(texts)  # through the shared cache: queries are encoded exactly like passages
+            kb.refresh_indexes()
             indexes = kb.indexes
             dense = [indexes.dense.search(v, depth) for v in vectors]
             keyword = [indexes.keyword.search(normalise_query(t), depth) for t in texts]
@@ -161,38 +146,34 @@ def load_dump(path: Path) -> Dump:
 Fusion = Callable[[Query], list[tuple[int, float]]]
 
 
-def rank_of_relevant(ranked: list[tuple[int, float]], doc_of: dict[int, str], relevant: str) -> int | None:
-    """1-based rank of the relevant document once each document keeps its best chunk, within DOCS."""
-    seen: set[str] = set()
+def ranked_documents(ranked: list[tuple[int, float]], doc_of: dict[int, str]) -> list[str]:
+    """The documents in order of their best chunk, the first DOCS of them (as `kb eval` ranks them)."""
+    seen: dict[str, None] = {}
     for chunk, _ in ranked:
-        doc = doc_of[chunk]
-        if doc in seen:
-            continue
-        if doc == relevant:
-            return len(seen) + 1
-        seen.add(doc)
+        seen.setdefault(doc_of[chunk])
         if len(seen) >= DOCS:
             break
-    return None
+    return list(seen)
 
 
-def metrics(ranks: list[int | None]) -> dict[str, float]:
-    """nDCG@10, recall@10, MRR@10 and recall@100 with one relevant document per query."""
-    n = len(ranks)
-    return {
-        "ndcg@10": sum(1 / math.log2(r + 1) for r in ranks if r and r <= 10) / n,
-        "recall@10": sum(1 for r in ranks if r and r <= 10) / n,
-        "mrr@10": sum(1 / r for r in ranks if r and r <= 10) / n,
-        "recall@100": sum(1 for r in ranks if r and r <= 100) / n,
-    }
+def rankings(dump: Dump, fuse_one: Fusion) -> list[list[str]]:
+    return [ranked_documents(fuse_one(q), dump.doc_of) for q in dump.queries]
 
 
-def ranks(dump: Dump, fuse_one: Fusion) -> list[int | None]:
-    return [rank_of_relevant(fuse_one(q), dump.doc_of, q.relevant) for q in dump.queries]
+def metrics(found: list[list[str]], relevant: list[str]) -> dict[str, float]:
+    """nDCG@10, recall@10, MRR@10 and recall@100 (index.metrics, as `kb eval`), one relevant document a query."""
+    scores = evaluate({str(i): docs for i, docs in enumerate(found)},
+                      {str(i): {doc: 1.0} for i, doc in enumerate(relevant)})
+    return {key: scores[key] for key in ("ndcg@10", "recall@10", "mrr@10", "recall@100")}
+
+
+def rank_of_relevant(docs: list[str], relevant: str) -> int:
+    """1-based rank of the relevant document, DOCS + 1 when it is not among them."""
+    return docs.index(relevant) + 1 if relevant in docs else DOCS + 1
 
 
 def replay(dump: Dump, fuse_one: Fusion) -> dict[str, float]:
-    return metrics(ranks(dump, fuse_one))
+    return metrics(rankings(dump, fuse_one), [q.relevant for q in dump.queries])
 
 
 def with_keyword(dump: Dump, params: BM25Params, tokenizer: Callable[[str], list[str]] = tokenize) -> Dump:
@@ -296,9 +277,10 @@ def print_subsets(dumps: list[Dump]) -> None:
     tried = fusions()
     chosen = {name: tried[name] for name in SUBSETS}
     for d in dumps:
-        found = {name: ranks(d, f) for name, f in chosen.items()}
-        keyword = np.array([r or DOCS + 1 for r in found["keyword"]])
-        dense = np.array([r or DOCS + 1 for r in found["dense"]])
+        found = {name: rankings(d, f) for name, f in chosen.items()}
+        relevant = [q.relevant for q in d.queries]
+        keyword = np.array([rank_of_relevant(docs, r) for docs, r in zip(found["keyword"], relevant, strict=True)])
+        dense = np.array([rank_of_relevant(docs, r) for docs, r in zip(found["dense"], relevant, strict=True)])
         confidence = np.array([_top_z(cut(q, DEPTH).keyword[1]) for q in d.queries])
         subsets = {
             "all": np.arange(len(d.queries)),
@@ -310,7 +292,8 @@ def print_subsets(dumps: list[Dump]) -> None:
         for label, rows in subsets.items():
             cells = [str(len(rows))]
             for name in chosen:
-                cells.append(f"{metrics([found[name][i] for i in rows])['ndcg@10']:.3f}" if len(rows) else "-")
+                subset = metrics([found[name][i] for i in rows], [relevant[i] for i in rows])
+                cells.append(f"{subset['ndcg@10']:.3f}" if len(rows) else "-")
             print(_row(label, cells))
         fused = chosen["zscore, candidates 500"]
         tops = [fused(q)[0][0] for q in d.queries]
@@ -388,8 +371,8 @@ def print_sample() -> None:
     """nDCG@5 of each preset query on the bundled sample corpus, against the preset's expected documents."""
     from kb.library import KnowledgeBase
     from kb.presets import load_presets
+    from kb.records import Filters
     from kb.sample_kb import build_sample
-    from kb.store import Filters
 
     configs = {
         "keyword": ("keyword", SearchConfig()),
@@ -404,14 +387,12 @@ def print_sample() -> None:
         default = kb.config
         for preset in load_presets():
             for kind, expected in (("theory", preset.expected_titles), ("minutes", preset.expected_minutes)):
-                ideal = sum(1 / math.log2(rank + 2) for rank in range(min(len(expected), 5)))
                 for query in (preset.query, *preset.queries) if expected else ():
                     for name, (retriever, search) in configs.items():
                         kb.config = replace(default, search=search)
                         hits = kb.search(query, k=5, per_doc=True, filters=Filters(kind=kind), retriever=retriever)
                         found = [h.title if kind == "theory" else Path(h.path).name for h in hits]
-                        dcg = sum(1 / math.log2(rank + 2) for rank, doc in enumerate(found) if doc in expected)
-                        gains[name].append(dcg / ideal)
+                        gains[name].append(ndcg_at_k(found, dict.fromkeys(expected, 1.0), 5))
     for name, values in gains.items():
         print(_row(name, [f"nDCG@5 {np.mean(values):.4f} over {len(values)} searches"]))
 

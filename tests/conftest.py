@@ -51,11 +51,66 @@ def fake_encoder() -> FakeEncoder:
 @pytest.fixture
 def fake_model(monkeypatch) -> FakeEncoder:
     """Every model the knowledge base loads by name (CLI, eval) is this fake encoder."""
-    from kb import library
+    from kb import embedding
 
     fake = FakeEncoder()
-    monkeypatch.setattr(library, "load_encoder", lambda name: fake)
+    monkeypatch.setattr(embedding, "load_encoder", lambda name: fake)
     return fake
+
+
+# ---- store backends: the store and feature tests run once per backend ------------------------------
+# A backend is added here with how to make (and drop) a fresh knowledge base on it; tests that take
+# `kb_location` or `store_locations` then run on it too.
+STORE_BACKENDS = ["sqlite"]
+
+
+class StoreLocations:
+    """Fresh, empty knowledge-base locations on one backend, removed again by cleanup()."""
+
+    def __init__(self, backend: str, base: Path):
+        self.backend = backend
+        self.base = base
+        self.made: list[str | Path] = []
+
+    def new(self, name: str = "kb") -> str | Path:
+        """A location no other test uses: a folder for SQLite (what `kb --data` takes)."""
+        if self.backend == "sqlite":
+            location: str | Path = self.base / f"{name}-{len(self.made)}"
+        else:
+            raise NotImplementedError(f"no test locations for store backend {self.backend}")
+        self.made.append(location)
+        return location
+
+    def cleanup(self) -> None:
+        """Folders go with pytest's tmp_path; a server backend drops what new() created."""
+        self.made.clear()
+
+
+@pytest.fixture(scope="session", params=STORE_BACKENDS)
+def store_backend(request) -> str:
+    """The store backend the test runs on (each store and feature test runs once per backend)."""
+    return request.param
+
+
+@pytest.fixture
+def store_locations(store_backend, tmp_path):
+    locations = StoreLocations(store_backend, tmp_path)
+    yield locations
+    locations.cleanup()
+
+
+@pytest.fixture
+def kb_location(store_locations) -> str | Path:
+    """Where to open a fresh knowledge base on the backend under test (reopen it at the same place)."""
+    return store_locations.new()
+
+
+@pytest.fixture(scope="module")
+def module_store_locations(store_backend, tmp_path_factory):
+    """Like store_locations, for a knowledge base shared by a test module."""
+    locations = StoreLocations(store_backend, tmp_path_factory.mktemp(f"kb-{store_backend}"))
+    yield locations
+    locations.cleanup()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from kb import archive, plan
 from kb.library import KnowledgeBase
 from kb.presets import load_presets
 from kb.sample_kb import build_sample
@@ -29,7 +28,7 @@ def model_kb(tmp_path_factory):
 @pytest.mark.parametrize("preset", [p for p in load_presets() if p.group == "themes"], ids=lambda p: p.id)
 def test_a_theme_ranks_the_sessions_that_studied_it_first(model_kb, preset):
     expected = set(preset.expected_minutes)
-    found = archive.coverage(model_kb, preset.query, k=5)
+    found = model_kb.archive.coverage(preset.query, k=5)
     names = [Path(c.session.path).name for c in found]
     assert names[0] in expected and set(names[: len(expected)]) == expected, names
     assert found[0].covered and found[0].session.date
@@ -37,16 +36,16 @@ def test_a_theme_ranks_the_sessions_that_studied_it_first(model_kb, preset):
 
 @pytest.mark.parametrize("topic", ["人工智能与数字政府", "网络安全", "教育强国"])
 def test_topics_no_session_studied_are_new(model_kb, topic):
-    assert archive.covered_by(model_kb, topic) == []
+    assert model_kb.archive.covered_by(topic) == []
 
 
 def test_proposals_with_the_model(model_kb):
-    proposals = plan.propose_themes(model_kb, 2026)
+    proposals = model_kb.plans.propose_themes(2026)
     assert len({p.theme for p in proposals}) == 12
     dates = [p.last_covered for p in proposals]
     assert None not in dates and dates == sorted(dates)
     # The two anti-corruption sessions both count: 党风廉政建设 was last studied in October 2025,
     # so it is among the topics studied most recently and left for a later year.
-    last = {p.theme: p.last_covered for p in plan.propose_themes(model_kb, 2026, count=len(load_presets()))}
+    last = {p.theme: p.last_covered for p in model_kb.plans.propose_themes(2026, count=len(load_presets()))}
     assert last["党风廉政建设"] == "2025-10-28"
     assert "党风廉政建设" not in {p.theme for p in proposals}

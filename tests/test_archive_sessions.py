@@ -10,25 +10,26 @@ import pytest
 from conftest import FakeEncoder
 from kb_fixtures import MINUTES
 
-from kb import archive
+from kb.archive import split_names, word_cover
 from kb.errors import InvalidInput
 from kb.library import KnowledgeBase
+from kb.records import SESSION_FIELDS, WORDS_MIN, SessionEdit
 from kb.sample_kb import SAMPLE_CORPUS, build_sample
 
 FACTS = json.loads((SAMPLE_CORPUS.parent / "minutes_facts.json").read_text(encoding="utf-8"))["minutes"]
 
 
 @pytest.fixture(scope="module")
-def sample_kb(tmp_path_factory):
-    with KnowledgeBase(tmp_path_factory.mktemp("sample"), encoder=FakeEncoder()) as kb:
+def sample_kb(module_store_locations):
+    with KnowledgeBase(module_store_locations.new("sample"), encoder=FakeEncoder()) as kb:
         report = build_sample(kb)
         assert not report.skipped
         yield kb
 
 
 @pytest.fixture
-def kb(tmp_path):
-    with KnowledgeBase(tmp_path / "data", encoder=FakeEncoder()) as kb:
+def kb(kb_location):
+    with KnowledgeBase(kb_location, encoder=FakeEncoder()) as kb:
         yield kb
 
 
@@ -37,7 +38,7 @@ def by_file(found):
 
 
 def test_every_sample_minutes_file_is_a_session_with_its_facts(sample_kb):
-    found = archive.sessions(sample_kb)
+    found = sample_kb.archive.sessions()
     assert [Path(s.path).name for s in found] == [f["file"] for f in sorted(FACTS, key=lambda f: f["date"])]
     sessions = by_file(found)
     for fact in FACTS:
@@ -52,14 +53,14 @@ def test_every_sample_minutes_file_is_a_session_with_its_facts(sample_kb):
 def test_sessions_filter_by_year_and_theme(sample_kb):
     for year in (2024, 2025):
         expected = sorted(f["file"] for f in FACTS if f["date"].startswith(str(year)))
-        assert sorted(by_file(archive.sessions(sample_kb, year=year))) == expected
-        assert sorted(by_file(archive.sessions(sample_kb, year=str(year)))) == expected
-    assert archive.sessions(sample_kb, year=2019) == []
-    found = archive.sessions(sample_kb, theme="廉政")
+        assert sorted(by_file(sample_kb.archive.sessions(year=year))) == expected
+        assert sorted(by_file(sample_kb.archive.sessions(year=str(year)))) == expected
+    assert sample_kb.archive.sessions(year=2019) == []
+    found = sample_kb.archive.sessions(theme="廉政")
     assert list(by_file(found)) == ["2024-03-19-minutes.txt"]
     # Theme matching ignores traditional/simplified and full-width differences, as search does.
-    assert list(by_file(archive.sessions(sample_kb, theme="腐敗", year=2025))) == ["2025-10-28-minutes.docx"]
-    assert archive.sessions(sample_kb, theme="  ") == archive.sessions(sample_kb)
+    assert list(by_file(sample_kb.archive.sessions(theme="腐敗", year=2025))) == ["2025-10-28-minutes.docx"]
+    assert sample_kb.archive.sessions(theme="  ") == sample_kb.archive.sessions()
 
 
 def test_attendance_matches_the_sample_minutes(sample_kb):
@@ -70,7 +71,7 @@ def test_attendance_matches_the_sample_minutes(sample_kb):
         attended = Counter(name for f in facts for name in f["attendees"])
         spoke = Counter(name for f in facts for name in f["speakers"])
         hosted = Counter(f["host"] for f in facts)
-        result = archive.attendance(sample_kb, year)
+        result = sample_kb.archive.attendance(year)
         assert len(result.sessions) == len(facts)
         members = {m.name: m for m in result.members}
         assert set(members) == set(attended)
@@ -80,7 +81,7 @@ def test_attendance_matches_the_sample_minutes(sample_kb):
             missed = sorted(f["date"] for f in facts if name not in f["attendees"])
             assert sorted(label.split(" ")[0] for label in member.missed) == missed
             assert member.rate == pytest.approx(attended[name] / len(facts))
-    result = archive.attendance(sample_kb, 2024)
+    result = sample_kb.archive.attendance(2024)
     # Members are listed in the minutes' own (rank) order.
     assert [m.name for m in result.members][:3] == ["张建华", "李明", "王芳"]
     assert result.to_dict()["members"][0]["name"] == "张建华"
@@ -88,16 +89,16 @@ def test_attendance_matches_the_sample_minutes(sample_kb):
 
 def test_coverage_ranks_the_session_whose_theme_it_is_first(sample_kb):
     for fact in FACTS:
-        found = archive.coverage(sample_kb, fact["theme"], k=3)
+        found = sample_kb.archive.coverage(fact["theme"], k=3)
         assert Path(found[0].session.path).name == fact["file"], fact["theme"]
         # First by its theme line, and first or second by its passages.
         assert found[0].covered and found[0].relevance >= 0.85
         assert found[0].theme_score > found[1].theme_score
-    assert archive.coverage(sample_kb, "  ") == []
+    assert sample_kb.archive.coverage("  ") == []
 
 
 def test_coverage_respects_before_and_reports_passages(sample_kb):
-    found = archive.coverage(sample_kb, "党风廉政建设 反腐败斗争", k=13, before="2025")
+    found = sample_kb.archive.coverage("党风廉政建设 反腐败斗争", k=13, before="2025")
     assert found and all(c.session.date < "2025" for c in found)
     assert len(found) == sum(f["date"] < "2025" for f in FACTS)
     best = found[0]
@@ -106,23 +107,23 @@ def test_coverage_respects_before_and_reports_passages(sample_kb):
     assert [c.relevance for c in found] == sorted((c.relevance for c in found), reverse=True)
     data = best.to_dict()
     assert data["date"] == "2024-03-19" and data["covered"] is True
-    assert archive.coverage(sample_kb, "党风廉政建设", before="2024") == []
+    assert sample_kb.archive.coverage("党风廉政建设", before="2024") == []
 
 
 def test_a_topic_no_session_studied_is_not_reported_as_covered(sample_kb):
-    found = archive.coverage(sample_kb, "人工智能与数字政府建设", k=5)
+    found = sample_kb.archive.coverage("人工智能与数字政府建设", k=5)
     assert len(found) == 5 and found[0].relevance == 1.0  # rankings always have a first
     assert not any(c.covered for c in found)
-    assert all(c.word_cover < archive.WORDS_MIN for c in found)
-    assert archive.covered_by(sample_kb, "人工智能与数字政府建设") == []
-    assert archive.word_cover("党风廉政建设", "深化党风廉政建设") == 1.0
-    assert archive.word_cover("的", "") == 0.0
+    assert all(c.word_cover < WORDS_MIN for c in found)
+    assert sample_kb.archive.covered_by("人工智能与数字政府建设") == []
+    assert word_cover("党风廉政建设", "深化党风廉政建设") == 1.0
+    assert word_cover("的", "") == 0.0
 
 
 def test_session_refuses_a_theory_document(sample_kb):
     theory = next(d for d in sample_kb.documents() if d.kind == "theory")
     with pytest.raises(InvalidInput, match="不是会议纪要"):
-        archive.session(sample_kb, theory.id)
+        sample_kb.archive.session(theory.id)
 
 
 # ---- corrections ----------------------------------------------------------------------------------
@@ -135,9 +136,9 @@ def write_minutes(folder: Path, text: str = MINUTES) -> Path:
 
 def test_edits_override_extracted_fields_and_can_be_reset(kb, tmp_path):
     kb.ingest([write_minutes(tmp_path / "docs")])
-    (s,) = archive.sessions(kb)
+    (s,) = kb.archive.sessions()
     assert (s.date, s.host, s.attendees) == ("2024-04-12", "张建华", ("张建华", "李明", "王芳", "刘强"))
-    edited = archive.edit_session(kb, s.doc_id[:6], theme="党风廉政建设专题学习", attendees="张建华、李明，王芳 赵国栋",
+    edited = kb.archive.edit_session(s.doc_id[:6], theme="党风廉政建设专题学习", attendees="张建华、李明，王芳 赵国栋",
                                   speakers=["李明", "张建华", "李明"], date="2024-04-13")
     assert edited.theme == "党风廉政建设专题学习" and edited.date == "2024-04-13"
     assert edited.attendees == ("张建华", "李明", "王芳", "赵国栋")
@@ -145,66 +146,64 @@ def test_edits_override_extracted_fields_and_can_be_reset(kb, tmp_path):
     assert edited.host == "张建华"  # untouched fields still follow the file
     assert set(edited.edited) == {"theme", "attendees", "speakers", "date"}
     # Lists and attendance use the corrected values.
-    assert archive.sessions(kb, theme="专题学习") == [edited]
-    assert archive.sessions(kb, year=2024) == [edited]
-    assert {m.name: m.attended for m in archive.attendance(kb, 2024).members}["赵国栋"] == 1
+    assert kb.archive.sessions(theme="专题学习") == [edited]
+    assert kb.archive.sessions(year=2024) == [edited]
+    assert {m.name: m.attended for m in kb.archive.attendance(2024).members}["赵国栋"] == 1
     # A later edit keeps earlier corrections; reset returns a field to what was extracted.
-    again = archive.edit_session(kb, s.doc_id, host="李明", reset=["theme"])
+    again = kb.archive.edit_session(s.doc_id, host="李明", reset=["theme"])
     assert again.host == "李明" and again.theme == "党风廉政建设和反腐败工作" and again.date == "2024-04-13"
-    cleared = archive.edit_session(kb, s.doc_id, reset=archive.EDITABLE)
+    cleared = kb.archive.edit_session(s.doc_id, reset=SESSION_FIELDS)
     assert cleared == s
-    assert kb.store.db.execute("SELECT count(*) FROM session_edits").fetchone()[0] == 0
+    assert kb.store.sessions.all() == {}
     # Blanking a field is a correction too.
-    blank = archive.edit_session(kb, s.doc_id, location="", speakers="")
+    blank = kb.archive.edit_session(s.doc_id, location="", speakers="")
     assert blank.location is None and blank.speakers == () and set(blank.edited) == {"location", "speakers"}
 
 
 def test_edit_rejects_bad_input(kb, tmp_path):
     kb.ingest([write_minutes(tmp_path / "docs")])
-    (s,) = archive.sessions(kb)
+    (s,) = kb.archive.sessions()
     with pytest.raises(InvalidInput, match="日期"):
-        archive.edit_session(kb, s.doc_id, date="4月12日")
+        kb.archive.edit_session(s.doc_id, date="4月12日")
     with pytest.raises(InvalidInput, match="无法恢复"):
-        archive.edit_session(kb, s.doc_id, reset=["recorder"])
-    assert archive.session(kb, s.doc_id) == s
+        kb.archive.edit_session(s.doc_id, reset=["recorder"])
+    assert kb.archive.session(s.doc_id) == s
 
 
 def test_edits_survive_reingest_and_follow_a_changed_file(kb, tmp_path):
     path = write_minutes(tmp_path / "docs")
     kb.ingest([path])
-    (s,) = archive.sessions(kb)
-    archive.edit_session(kb, s.doc_id, host="王芳", theme="更正后的主题")
+    (s,) = kb.archive.sessions()
+    kb.archive.edit_session(s.doc_id, host="王芳", theme="更正后的主题")
     report = kb.ingest([path])
     assert len(report.unchanged) == 1
-    assert archive.session(kb, s.doc_id).host == "王芳"
+    assert kb.archive.session(s.doc_id).host == "王芳"
     # A new version of the file has a new id: the corrections move to it.
     path.write_text(MINUTES + "\n附：本次学习共计两小时。\n", encoding="utf-8")
     report = kb.ingest([path])
     assert len(report.updated) == 1
-    (new,) = archive.sessions(kb)
+    (new,) = kb.archive.sessions()
     assert new.doc_id != s.doc_id
     assert (new.host, new.theme, new.edited) == ("王芳", "更正后的主题", ("theme", "host"))
-    rows = kb.store.db.execute("SELECT doc_id FROM session_edits").fetchall()
-    assert [r[0] for r in rows] == [new.doc_id]
+    assert list(kb.store.sessions.all()) == [new.doc_id]
     # Deleting the file's document and importing the same content again brings the corrections back.
     kb.delete(new.doc_id)
-    assert archive.sessions(kb) == []
+    assert kb.archive.sessions() == []
     kb.ingest([path])
-    assert archive.session(kb, new.doc_id).host == "王芳"
+    assert kb.archive.session(new.doc_id).host == "王芳"
 
 
 def test_carry_edits_replaces_stale_edits_of_the_new_version(kb):
     store = kb.store
-    with store.transaction() as db:
-        db.execute("INSERT INTO session_edits(doc_id, host, updated_at) VALUES ('old', '甲', 'x')")
-        db.execute("INSERT INTO session_edits(doc_id, host, updated_at) VALUES ('new', '乙', 'x')")
-        archive.carry_edits(store, "old", "new")
-        archive.carry_edits(store, "absent", "new")  # nothing to carry: the new version keeps its own
-    rows = store.db.execute("SELECT doc_id, host FROM session_edits").fetchall()
-    assert [tuple(r) for r in rows] == [("new", "甲")]
+    with store.transaction():
+        store.sessions.put(SessionEdit("old", host="甲"))
+        store.sessions.put(SessionEdit("new", host="乙"))
+        store.sessions.carry("old", "new")
+        store.sessions.carry("absent", "new")  # nothing to carry: the new version keeps its own
+    assert [(e.doc_id, e.host) for e in store.sessions.all().values()] == [("new", "甲")]
 
 
 def test_split_names():
-    assert archive.split_names("张三、李四,王五；张三  赵六") == ("张三", "李四", "王五", "赵六")
-    assert archive.split_names(["甲", " ", "乙", "甲"]) == ("甲", "乙")
-    assert archive.split_names("") == ()
+    assert split_names("张三、李四,王五；张三  赵六") == ("张三", "李四", "王五", "赵六")
+    assert split_names(["甲", " ", "乙", "甲"]) == ("甲", "乙")
+    assert split_names("") == ()

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from kb import cli
-from kb.embedding_cache import EmbeddingCache
 from kb.evaluate import RESULT_KEYS, load_beir, run_eval
 
 CORPUS = [
@@ -46,14 +45,14 @@ def test_load_beir(beir_dir):
 
 
 def test_eval_scores_the_pipeline_and_caches_embeddings(beir_dir, encoder, tmp_path):
-    cache = EmbeddingCache(tmp_path / "cache.sqlite3")
-    result = run_eval(beir_dir, retriever="keyword", cache=cache)
+    cache = tmp_path / "cache.sqlite3"
+    result = run_eval(beir_dir, retriever="keyword", cache_path=cache)
     assert tuple(result) == RESULT_KEYS
     # Every query shares a distinctive term with its own document only: keyword search is perfect.
     assert result["ndcg@10"] == result["recall@10"] == result["mrr@10"] == result["recall@100"] == 1.0
     assert (result["queries"], result["documents"]) == (4, 4)
     encoded = encoder.texts_encoded
-    hybrid = run_eval(beir_dir, cache=cache, max_queries=2)
+    hybrid = run_eval(beir_dir, cache_path=cache, max_queries=2)
     assert hybrid["queries"] == 2 and 0 < hybrid["ndcg@10"] <= 1
     # The rerun ingested into a new throw-away knowledge base, but no chunk was encoded again.
     assert encoder.texts_encoded - encoded == 2  # just the two queries

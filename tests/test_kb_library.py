@@ -12,7 +12,7 @@ from kb_fixtures import write_corpus
 
 from kb.errors import FormatError, ModelMismatch, NotFound
 from kb.library import KnowledgeBase
-from kb.store import Filters
+from kb.records import Filters
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def corpus(tmp_path):
 
 
 @pytest.fixture
-def kb(tmp_path, fake_encoder):
-    with KnowledgeBase(tmp_path / "data", encoder=fake_encoder) as kb:
+def kb(kb_location, fake_encoder):
+    with KnowledgeBase(kb_location, encoder=fake_encoder) as kb:
         yield kb
 
 
@@ -39,8 +39,8 @@ def test_ingest_reports_and_stores_documents(kb, corpus):
     assert any("新质生产力" in c.text for c in kb.chunks(fazhan.id))
 
 
-def test_store_round_trip_after_reopen(tmp_path, corpus):
-    data = tmp_path / "data"
+def test_store_round_trip_after_reopen(kb_location, corpus):
+    data = kb_location
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
         kb.ingest([corpus["lianzheng"]], tags=["廉政"])
         before = kb.search("八项规定", k=3)
@@ -54,16 +54,16 @@ def test_store_round_trip_after_reopen(tmp_path, corpus):
     assert "八项规定" in after[0].text
 
 
-def test_reingest_unchanged_is_a_no_op(tmp_path, corpus):
-    data = tmp_path / "data"
+def test_reingest_unchanged_is_a_no_op(kb_location, corpus):
+    data = kb_location
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
         kb.ingest([corpus["lianzheng"].parent])
-        generation = kb.store.generation
+        generation = kb.generation()
     encoder = FakeEncoder()
     with KnowledgeBase(data, encoder=encoder) as kb:
         report = kb.ingest([corpus["lianzheng"].parent])
         assert len(report.unchanged) == 4 and not report.added and not report.updated
-        assert kb.store.generation == generation
+        assert kb.generation() == generation
     assert encoder.calls == 0
 
 
@@ -76,10 +76,10 @@ def test_changed_file_replaces_old_version(kb, corpus):
     assert len(report.updated) == 1
     docs = kb.documents()
     assert len(docs) == 1 and docs[0].id != old.id and docs[0].added_at == old.added_at
-    assert kb.store.chunks_of(old.id) == []
+    assert kb.chunks(old.id) == []
     hits = kb.search("巡察整改", k=5)
     assert hits and all(h.doc_id == docs[0].id for h in hits)
-    assert len(kb.indexes.dense) == kb.store.count_chunks() == len(kb.indexes.keyword)
+    assert len(kb.indexes.dense) == kb.count_chunks() == len(kb.indexes.keyword)
 
 
 def test_exact_duplicate_under_another_name_is_reported(kb, corpus, tmp_path):
@@ -88,7 +88,7 @@ def test_exact_duplicate_under_another_name_is_reported(kb, corpus, tmp_path):
     report = kb.ingest([corpus["lianzheng"], copy])
     assert len(report.added) == 1 and len(report.duplicates) == 1
     assert report.duplicates[0].path == str(copy)
-    assert kb.store.count_documents() == 1
+    assert kb.count_documents() == 1
 
 
 def test_moved_file_keeps_its_document(kb, corpus, tmp_path):
@@ -100,8 +100,8 @@ def test_moved_file_keeps_its_document(kb, corpus, tmp_path):
     assert kb.documents()[0].path == str(moved)
 
 
-def test_delete_removes_from_store_and_both_indexes(tmp_path, corpus):
-    data = tmp_path / "data"
+def test_delete_removes_from_store_and_both_indexes(kb_location, corpus):
+    data = kb_location
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
         kb.ingest([corpus["lianzheng"].parent])
         target = next(d for d in kb.documents() if "廉政" in d.title and d.kind == "theory")
@@ -114,6 +114,8 @@ def test_delete_removes_from_store_and_both_indexes(tmp_path, corpus):
             kb.document(target.id)
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:  # and it stays deleted on disk
         assert target.id not in {d.id for d in kb.documents()}
+        kb.refresh_indexes()  # the saved indexes, as the first search after opening reads them
+        assert len(kb.indexes) == kb.count_chunks() > 0
         assert not np.isin(chunk_ids, kb.indexes.dense.ids()).any()
 
 
@@ -154,22 +156,23 @@ def test_empty_query_returns_nothing(kb, corpus):
     assert kb.search("   ") == []
 
 
-def test_model_mismatch_is_refused(tmp_path, corpus):
-    data = tmp_path / "data"
+def test_model_mismatch_is_refused(kb_location, corpus):
+    data = kb_location
     with KnowledgeBase(data, encoder=FakeEncoder(64)) as kb:
         kb.ingest([corpus["lianzheng"]])
     with pytest.raises(ModelMismatch, match="kb reindex --model hash-32"):
         KnowledgeBase(data, encoder=FakeEncoder(32))
 
 
-def test_reindex_switches_model(tmp_path, corpus):
-    data = tmp_path / "data"
+def test_reindex_switches_model(kb_location, corpus):
+    data = kb_location
     with KnowledgeBase(data, encoder=FakeEncoder(64)) as kb:
         kb.ingest([corpus["lianzheng"].parent])
         result = kb.reindex(encoder=FakeEncoder(32))
         assert result["model"] == "hash-32"
     with KnowledgeBase(data, encoder=FakeEncoder(32)) as kb:
-        assert kb.indexes.dense.dim == 32
+        kb.refresh_indexes()
+        assert kb.indexes.dense.dim == 32 and len(kb.indexes) == kb.count_chunks()
         assert kb.search("八项规定", k=1)[0].title == "党风廉政建设学习辅导"
 
 
@@ -192,10 +195,10 @@ def test_not_a_database_is_a_clear_error(tmp_path):
         KnowledgeBase(data, encoder=FakeEncoder())
 
 
-def test_crash_between_documents_leaves_consistent_store_and_resumes(tmp_path, corpus, monkeypatch):
+def test_crash_between_documents_leaves_consistent_store_and_resumes(kb_location, corpus, monkeypatch):
     from kb import ingesting
 
-    data = tmp_path / "data"
+    data = kb_location
     real_commit = ingesting.Ingestor._commit
     calls = {"n": 0}
 
@@ -215,16 +218,17 @@ def test_crash_between_documents_leaves_consistent_store_and_resumes(tmp_path, c
         assert len(docs) == 2
         # Every stored document has its chunks, and the indexes (never saved) are rebuilt to match.
         assert all(d.chunk_count > 0 for d in docs)
-        stored = np.sort(kb.store.chunk_ids())
+        kb.refresh_indexes()  # what the first search after opening does
+        stored = np.sort(kb.store.chunks.ids())
         assert np.array_equal(np.sort(kb.indexes.dense.ids()), stored)
         assert np.array_equal(np.sort(kb.indexes.keyword.ids()), stored)
         report = kb.ingest([corpus["lianzheng"].parent])
         assert len(report.unchanged) == 2 and len(report.added) == 2
-        assert kb.store.count_documents() == 4
+        assert kb.count_documents() == 4
 
 
-def test_indexes_follow_changes_made_by_another_process(tmp_path, corpus):
-    data = tmp_path / "data"
+def test_indexes_follow_changes_made_by_another_process(kb_location, corpus):
+    data = kb_location
     reader = KnowledgeBase(data, encoder=FakeEncoder())
     writer = KnowledgeBase(data, encoder=FakeEncoder())
     writer.ingest([corpus["lianzheng"]])
@@ -249,7 +253,7 @@ def test_stats(kb, corpus):
     kb.ingest([corpus["lianzheng"].parent])
     stats = kb.stats()
     assert (stats["documents"], stats["theory"], stats["minutes"]) == (4, 3, 1)
-    assert stats["chunks"] == kb.store.count_chunks() > 0
+    assert stats["chunks"] == kb.count_chunks() > 0
     assert stats["model"] == "hash-64" and stats["dim"] == 64
     assert stats["last_ingest"]["added"] == 4
     json.dumps(stats, ensure_ascii=False)

@@ -9,7 +9,7 @@ import docx
 import pytest
 from conftest import FakeEncoder
 
-from kb import cli, library
+from kb import cli, embedding
 from kb.sample_kb import SAMPLE_CORPUS
 
 FACTS = json.loads((SAMPLE_CORPUS.parent / "minutes_facts.json").read_text(encoding="utf-8"))["minutes"]
@@ -18,7 +18,7 @@ FACTS = json.loads((SAMPLE_CORPUS.parent / "minutes_facts.json").read_text(encod
 @pytest.fixture(scope="module", autouse=True)
 def fake_model():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(library, "load_encoder", lambda name: FakeEncoder())
+        patch.setattr(embedding, "load_encoder", lambda name: FakeEncoder())
         yield
 
 

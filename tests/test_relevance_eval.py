@@ -11,7 +11,6 @@ import pytest
 
 from index.metrics import evaluate
 from kb import cli, library
-from kb.embedding_cache import EmbeddingCache
 from kb.evaluate import load_beir, run_eval, write_corpus
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev"
@@ -47,10 +46,10 @@ def test_run_eval_fusion_overrides_only_the_fusion(beir_dir, encoder, tmp_path):
         configs.append(kw["config"])
         return library.KnowledgeBase(data_dir, **kw)
 
-    cache = EmbeddingCache(tmp_path / "cache.sqlite3")
-    result = run_eval(beir_dir, fusion="rrf", cache=cache, open_kb=open_kb)
+    cache = tmp_path / "cache.sqlite3"
+    result = run_eval(beir_dir, fusion="rrf", cache_path=cache, open_kb=open_kb)
     assert result["queries"] == 3 and result["ndcg@10"] == 1.0
-    default = run_eval(beir_dir, cache=cache, open_kb=open_kb)
+    default = run_eval(beir_dir, cache_path=cache, open_kb=open_kb)
     assert default["ndcg@10"] == 1.0
     assert [c.search.fusion for c in configs] == ["rrf", "zscore"]
     assert replace(configs[0].search, fusion="zscore") == configs[1].search
@@ -78,7 +77,7 @@ def test_default_hybrid_matches_the_best_retriever_on_vcsum():
     scores = {}
     with tempfile.TemporaryDirectory() as tmp:
         names = write_corpus(beir, Path(tmp) / "corpus")
-        with library.KnowledgeBase(Path(tmp) / "data", embedding_cache=EmbeddingCache()) as kb:
+        with library.KnowledgeBase(Path(tmp) / "data", embedding_cache=library.default_cache_path()) as kb:
             kb.ingest([Path(tmp) / "corpus"])
             corpus_of = {d.id: names[Path(d.path).name] for d in kb.documents()}
             vectors = kb.encode(texts)

@@ -9,8 +9,8 @@ import pytest
 
 from kb.library import KnowledgeBase
 from kb.presets import load_presets
+from kb.records import Filters
 from kb.sample_kb import SAMPLE_CORPUS, build_sample
-from kb.store import Filters
 
 pytestmark = pytest.mark.slow
 PRESETS = load_presets()

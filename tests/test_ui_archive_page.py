@@ -9,7 +9,6 @@ from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
 from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, widget  # noqa: F401 - fixtures
 
-from kb import archive
 from kb.library import KnowledgeBase
 from kb.sample_kb import SAMPLE_CORPUS
 
@@ -42,7 +41,7 @@ def test_a_correction_is_saved_and_shown(sample_data):
     widget(at.button, "保存更正").click().run()
     assert not at.exception and any("已保存更正" in s.value for s in at.success)
     with KnowledgeBase(sample_data, encoder=FakeEncoder()) as kb:
-        s = archive.sessions(kb)[0]
+        s = kb.archive.sessions()[0]
         assert s.date == first["date"] and s.host == "李明" and s.attendees == ("张建华", "李明")
         assert set(s.edited) == {"host", "attendees"}  # untouched fields are not frozen as corrections
     at.run()

@@ -60,7 +60,7 @@ def test_bad_and_duplicate_uploads_are_reported_with_reasons(ui_kb):
     warnings = [w.value for w in at.warning]
     assert any("空白.txt" in w and "文件是空的" in w for w in warnings)
     assert any("旧版记录.doc" in w and "不是有效的Word" in w and "另存为DOCX" in w for w in warnings)
-    assert ui_kb.store.count_documents() == 5
+    assert ui_kb.count_documents() == 5
 
 
 def test_only_bad_files_says_nothing_was_imported(ui_kb):
@@ -85,7 +85,7 @@ def test_reupload_of_a_corrected_file_updates_it(ui_kb):
     at.button(key="import_upload_go").click().run()
     no_errors(at)
     assert metrics(at)["更新"] == "1"
-    assert ui_kb.store.count_documents() == 6
+    assert ui_kb.count_documents() == 6
 
 
 def test_folder_import_and_a_missing_folder(ui_kb, tmp_path):
@@ -115,6 +115,6 @@ def test_sample_import_from_an_empty_knowledge_base(empty_kb):
     at.run()
     at.button(key="import_sample_tab").click().run(timeout=120)
     no_errors(at)
-    assert empty_kb.store.count_documents() >= 20
-    assert int(metrics(at)["新增"]) == empty_kb.store.count_documents()
+    assert empty_kb.count_documents() >= 20
+    assert int(metrics(at)["新增"]) == empty_kb.count_documents()
     assert "导入结果" in page_text(at)

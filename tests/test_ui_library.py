@@ -92,7 +92,7 @@ def test_delete_needs_confirmation(ui_kb):
     at.checkbox(key=f"sure-{doc_id}").check().run()
     at.button(key=f"delete-{doc_id}").click().run()
     no_errors(at)
-    assert ui_kb.store.count_documents() == 4
+    assert ui_kb.count_documents() == 4
     assert "共 4 篇" in page_text(at)
 
 

@@ -9,7 +9,6 @@ from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
 from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, widget  # noqa: F401 - fixtures
 
-from kb import plan as plans
 from kb.library import KnowledgeBase
 
 TESTS = Path(__file__).resolve().parent
@@ -19,9 +18,9 @@ TESTS = Path(__file__).resolve().parent
 def planned(sample_data):
     """The sample knowledge base with a 2027 plan: three themes, the first two drafted."""
     with KnowledgeBase(sample_data, encoder=FakeEncoder()) as kb:
-        plans.create_plan(kb, 2027, "全年主线", themes=["党的创新理论", "乡村振兴", "生态文明"])
-        plans.draft_month(kb, 2027, 1, k=2)
-        plans.draft_month(kb, 2027, 2, k=2)
+        kb.plans.create(2027, "全年主线", themes=["党的创新理论", "乡村振兴", "生态文明"])
+        kb.plans.draft_month(2027, 1, k=2)
+        kb.plans.draft_month(2027, 2, k=2)
     return sample_data
 
 
@@ -46,8 +45,8 @@ def test_creating_a_plan_from_presets_drafts_every_month(sample_data):
     table = at.dataframe[0].value
     assert len(table) == 12 and "未起草" not in set(table["学习清单"]) and min(table["材料数"]) >= 1
     with open_kb(sample_data) as kb:
-        plan = plans.get_plan(kb, 2026)
-        proposed = [p.theme for p in plans.propose_themes(kb, 2026)]
+        plan = kb.plans.get(2026)
+        proposed = [p.theme for p in kb.plans.propose_themes(2026)]
     assert plan.main_line == "深入学习贯彻党的创新理论"
     assert [m.theme for m in plan.months] == proposed
     assert list(table["学习主题"]) == [m.theme for m in plan.months]
@@ -62,7 +61,7 @@ def test_editing_months_and_redrafting(planned):
     widget(at.button, "保存各月安排").click().run()
     assert not at.exception
     with open_kb(planned) as kb:
-        plan = plans.get_plan(kb, 2027)
+        plan = kb.plans.get(2027)
     assert (plan.month(2).theme, plan.month(2).format) == ("基层治理与群众工作", "现场教学")
     assert plan.month(4).note == "待定" and plan.month(1).theme == "党的创新理论"
     assert plan.month(2).stale_list
@@ -71,7 +70,7 @@ def test_editing_months_and_redrafting(planned):
     assert any("主题已修改" in w.value for w in at.warning)
     widget(at.button, "重新起草本月清单").click().run()
     with open_kb(planned) as kb:
-        month = plans.get_plan(kb, 2027).month(2)
+        month = kb.plans.get(2027).month(2)
         assert month.list_name == "2027年2月 基层治理与群众工作" and not month.stale_list
         items = kb.lists.get(month.list_name).items
     assert any(m.value.startswith("**学习清单《2027年2月 基层治理与群众工作》") for m in at.markdown)
@@ -87,7 +86,7 @@ def test_month_detail_shows_readings_and_past_sessions(planned):
     assert any(m.value.startswith("- 2025-06-10") for m in at.markdown)  # the 生态文明 session
     widget(at.button, "起草本月清单").click().run()
     with open_kb(planned) as kb:
-        assert plans.get_plan(kb, 2027).month(3).list_name == "2027年3月 生态文明"
+        assert kb.plans.get(2027).month(3).list_name == "2027年3月 生态文明"
     at.selectbox(key="plan_month_2027").set_value(5).run()
     assert any("请先为这个月填写学习主题" in i.value for i in at.info)
     assert not [b for b in at.button if b.label.startswith("为未起草")]  # every themed month has a list
@@ -100,7 +99,7 @@ def test_header_export_and_delete(planned):
     widget(at.button, "保存").click().run()
     assert not at.exception
     with open_kb(planned) as kb:
-        plan = plans.get_plan(kb, 2027)
+        plan = kb.plans.get(2027)
     assert (plan.main_line, plan.unit) == ("新的主线", "中共清河县委理论学习中心组")
     assert any("新的主线" in m.value for m in at.markdown)
 
@@ -117,7 +116,7 @@ def test_header_export_and_delete(planned):
     assert not at.exception
     assert at.selectbox(key="plan_year_choice").value == "＋ 新建计划"
     with open_kb(planned) as kb:
-        assert plans.plan_years(kb) == [] and "2027年1月 党的创新理论" in kb.lists.names()
+        assert kb.plans.years() == [] and "2027年1月 党的创新理论" in kb.lists.names()
 
 
 def test_a_duplicate_year_is_an_error_not_a_crash(planned):

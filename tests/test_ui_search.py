@@ -161,5 +161,5 @@ def test_empty_knowledge_base_offers_the_sample(empty_kb):
     assert any("资料库还是空的" in i.value for i in at.info)
     at.button(key="import_sample").click().run(timeout=120)
     no_errors(at)
-    assert empty_kb.store.count_documents() >= 20
+    assert empty_kb.count_documents() >= 20
     assert at.pills(key=search_page.PROBLEM)  # the search page proper is shown now

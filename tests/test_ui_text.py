@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kb.search import Hit
+from kb.records import Hit
 from kb.ui.text import (
     citation,
     context_html,

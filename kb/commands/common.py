@@ -7,7 +7,7 @@ import json
 import sys
 
 from kb.errors import InvalidInput
-from kb.store import DATE, Filters
+from kb.records import DATE, Filters
 
 
 def open_from_args(args: argparse.Namespace, **kwargs):

@@ -18,7 +18,7 @@ from kb.kinds import KIND_LABELS
 
 # ---- ingest / search / documents --------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.pipeline import ReadOptions
+    from kb.library import ReadOptions
 
     with open_from_args(args) as kb, file_progress() as progress:
         report = kb.ingest(args.paths, kind=args.kind, tags=args.tag or (),
@@ -146,7 +146,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    with open_from_args(args) as kb:
+    with open_from_args(args, check_settings=False) as kb:  # rebuilding is how settings change
         result = kb.reindex(model=args.model)
     print(f"重建完成：模型 {result['model']}，{result['documents']} 篇文档，{result['chunks']} 个片段"
           f"（重新切分 {result['rechunked']} 篇）")

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from index.fusion import METHODS
 from kb.commands.common import print_json
+from kb.records import FUSION_METHODS as METHODS
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

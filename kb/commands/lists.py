@@ -35,11 +35,9 @@ def cmd_lists(args: argparse.Namespace) -> int:
 
 
 def cmd_list_new(args: argparse.Namespace) -> int:
-    from kb.reading_list import draft_reading_list
-
     with open_from_args(args) as kb:
         if args.draft:
-            lst = draft_reading_list(kb, args.name, args.topic or args.name, k=args.k)
+            lst = kb.lists.draft(args.name, args.topic or args.name, k=args.k)
         else:
             lst = kb.lists.create(args.name, topic=args.topic)
     print(f"已创建学习清单《{lst.name}》")
@@ -89,12 +87,12 @@ def cmd_list_delete(args: argparse.Namespace) -> int:
 
 def cmd_list_export(args: argparse.Namespace) -> int:
     from kb.export import export_list
-    from kb.reading_list import to_export
+    from kb.export.model import from_reading_list
 
     with open_from_args(args) as kb:
         lst = kb.lists.get(args.name)
     try:
-        path = export_list(to_export(lst), args.format, args.output)
+        path = export_list(from_reading_list(lst), args.format, args.output)
     except ValueError as e:
         raise InvalidInput(str(e)) from e
     print(f"已导出 {path}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kb.commands.common import open_from_args, print_json
 from kb.errors import InvalidInput
+from kb.records import PLAN_FORMATS, SESSION_FIELD_NAMES, SESSION_FIELDS
 
 
 def _names(names) -> str:
@@ -22,10 +23,8 @@ def print_session(s) -> None:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from kb.archive import sessions
-
     with open_from_args(args) as kb:
-        found = sessions(kb, year=args.year, theme=args.theme)
+        found = kb.archive.sessions(year=args.year, theme=args.theme)
     if args.json:
         print_json([s.to_dict() for s in found])
         return 0
@@ -37,10 +36,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_session_show(args: argparse.Namespace) -> int:
-    from kb.archive import FIELD_NAMES, session
-
     with open_from_args(args) as kb:
-        s = session(kb, args.doc)
+        s = kb.archive.session(args.doc)
     if args.json:
         print_json(s.to_dict())
         return 0
@@ -50,16 +47,14 @@ def cmd_session_show(args: argparse.Namespace) -> int:
     print(f"参加 {_names(s.attendees)}（{len(s.attendees)} 人）")
     print(f"发言 {_names(s.speakers)}")
     if s.edited:
-        fields = "、".join(FIELD_NAMES[f] for f in s.edited)
+        fields = "、".join(SESSION_FIELD_NAMES[f] for f in s.edited)
         print(f"已更正 {fields}（kb session-edit --reset 字段 可恢复为自动识别的值）")
     return 0
 
 
 def cmd_session_edit(args: argparse.Namespace) -> int:
-    from kb.archive import edit_session
-
     with open_from_args(args) as kb:
-        s = edit_session(kb, args.doc, date=args.date, theme=args.theme, host=args.host,
+        s = kb.archive.edit_session(args.doc, date=args.date, theme=args.theme, host=args.host,
                          location=args.location, attendees=args.attendees, speakers=args.speakers,
                          reset=args.reset or ())
     print("已保存更正：")
@@ -68,10 +63,8 @@ def cmd_session_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_attendance(args: argparse.Namespace) -> int:
-    from kb.archive import attendance
-
     with open_from_args(args) as kb:
-        result = attendance(kb, args.year)
+        result = kb.archive.attendance(args.year)
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -88,10 +81,8 @@ def cmd_attendance(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from kb.archive import coverage
-
     with open_from_args(args) as kb:
-        found = coverage(kb, args.topic, k=args.k, before=args.before)
+        found = kb.archive.coverage(args.topic, k=args.k, before=args.before)
     if args.json:
         print_json([c.to_dict() for c in found])
         return 0
@@ -123,10 +114,8 @@ def print_plan(plan) -> None:
 
 
 def cmd_plans(args: argparse.Namespace) -> int:
-    from kb.plan import all_plans
-
     with open_from_args(args) as kb:
-        found = all_plans(kb)
+        found = kb.plans.all()
     if not found:
         print("还没有学习计划：用 kb plan-new 年份 --main-line “主线” --themes-from-presets 创建。")
     for plan in found:
@@ -136,19 +125,15 @@ def cmd_plans(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_new(args: argparse.Namespace) -> int:
-    from kb.plan import create_plan, propose_themes, proposed_formats
-
     with open_from_args(args) as kb:
         themes, formats, proposals = list(args.theme or ()), [], []
         if args.themes_from_presets:
-            proposals = propose_themes(kb, args.year)
-            themes, formats = [p.theme for p in proposals], proposed_formats(len(proposals))
-        plan = create_plan(kb, args.year, args.main_line or "", title=args.title or "", unit=args.unit,
-                           themes=themes, formats=formats)
+            proposals = kb.plans.propose_themes(args.year)
+            themes, formats = [p.theme for p in proposals], kb.plans.proposed_formats(len(proposals))
+        plan = kb.plans.create(args.year, args.main_line or "", title=args.title or "", unit=args.unit,
+                               themes=themes, formats=formats)
         if args.draft:
-            from kb.plan import draft_plan
-
-            plan = draft_plan(kb, args.year, k=args.k)
+            plan = kb.plans.draft(args.year, k=args.k)
     print(f"已创建 {plan.year} 年学习计划")
     if args.themes_from_presets:
         for month, p in zip(plan.months, proposals, strict=False):
@@ -160,13 +145,10 @@ def cmd_plan_new(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_show(args: argparse.Namespace) -> int:
-    from kb.archive import sessions
-    from kb.plan import get_plan, month_coverage
-
     with open_from_args(args) as kb:
-        plan = get_plan(kb, args.year)
-        pool = sessions(kb) if args.coverage else []  # read once, not once a month
-        coverage = {m.month: month_coverage(kb, plan.year, m.theme, among=pool) for m in plan.months} \
+        plan = kb.plans.get(args.year)
+        pool = kb.archive.sessions() if args.coverage else []  # read once, not once a month
+        coverage = {m.month: kb.plans.month_coverage(plan.year, m.theme, among=pool) for m in plan.months} \
             if args.coverage else {}
         lists = {m.month: kb.lists.get(m.list_name) for m in plan.months if m.list_name} if args.readings else {}
     if args.json:
@@ -191,41 +173,36 @@ def cmd_plan_show(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_set(args: argparse.Namespace) -> int:
-    from kb.plan import get_plan, set_month, update_plan
-
     month_options = (args.theme, args.format, args.note, args.list)
     with open_from_args(args) as kb:
         if args.month is None and any(v is not None for v in month_options):
             raise InvalidInput("--theme、--format、--note、--list 是某个月的设置："
                                "请在年份后写上月份，如 kb plan-set 2026 3 --theme …")
-        update_plan(kb, args.year, main_line=args.main_line, title=args.title, unit=args.unit)
+        kb.plans.update(args.year, main_line=args.main_line, title=args.title, unit=args.unit)
         if args.month is not None:
-            set_month(kb, args.year, args.month, theme=args.theme, format=args.format, note=args.note,
-                      list_name=args.list)
-        plan = get_plan(kb, args.year)
+            kb.plans.set_month(args.year, args.month, theme=args.theme, format=args.format, note=args.note,
+                               list_name=args.list)
+        plan = kb.plans.get(args.year)
     print_plan(plan)
     return 0
 
 
 def cmd_plan_draft(args: argparse.Namespace) -> int:
-    from kb.plan import draft_month, draft_plan, get_plan
-
     with open_from_args(args) as kb:
         if args.month is not None:
-            draft_month(kb, args.year, args.month, k=args.k, replace=args.replace)
-            plan = get_plan(kb, args.year)
+            kb.plans.draft_month(args.year, args.month, k=args.k, replace=args.replace)
+            plan = kb.plans.get(args.year)
         else:
-            plan = draft_plan(kb, args.year, k=args.k, replace=args.replace)
+            plan = kb.plans.draft(args.year, k=args.k, replace=args.replace)
     print_plan(plan)
     return 0
 
 
 def cmd_plan_export(args: argparse.Namespace) -> int:
     from kb.export import export_plan
-    from kb.plan import get_plan, to_export_plan
 
     with open_from_args(args) as kb:
-        model = to_export_plan(kb, get_plan(kb, args.year), with_coverage=not args.no_coverage)
+        model = kb.plans.to_export(kb.plans.get(args.year), with_coverage=not args.no_coverage)
     try:
         path = export_plan(model, args.format, args.output)
     except ValueError as e:
@@ -235,18 +212,13 @@ def cmd_plan_export(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_delete(args: argparse.Namespace) -> int:
-    from kb.plan import delete_plan
-
     with open_from_args(args) as kb:
-        delete_plan(kb, args.year, delete_lists=args.with_lists)
+        kb.plans.delete(args.year, delete_lists=args.with_lists)
     print(f"已删除 {args.year} 年学习计划" + ("及其各月学习清单" if args.with_lists else "（各月学习清单仍保留）"))
     return 0
 
 
 def register(sub) -> None:
-    from kb.archive import EDITABLE
-    from kb.plan import FORMATS
-
     p = sub.add_parser("sessions", help="学习档案：列出历次集体学习（来自会议纪要）")
     p.set_defaults(func=cmd_sessions)
     p.add_argument("--year", type=int, help="只看某一年，如 2025")
@@ -267,7 +239,7 @@ def register(sub) -> None:
     p.add_argument("--location", help="地点")
     p.add_argument("--attendees", help="参加人员，用顿号或逗号分隔，如 张三、李四")
     p.add_argument("--speakers", help="发言人，按发言顺序，用顿号或逗号分隔")
-    p.add_argument("--reset", action="append", choices=EDITABLE, help="恢复为自动识别的值（可重复）")
+    p.add_argument("--reset", action="append", choices=SESSION_FIELDS, help="恢复为自动识别的值（可重复）")
 
     p = sub.add_parser("attendance", help="出勤统计：每人参加、发言、主持的次数")
     p.set_defaults(func=cmd_attendance)
@@ -308,7 +280,7 @@ def register(sub) -> None:
     p.add_argument("year", type=int)
     p.add_argument("month", type=int, nargs="?", help="月份 1-12（修改某个月时）")
     p.add_argument("--theme", help="该月学习主题")
-    p.add_argument("--format", help=f"学习形式，如 {'、'.join(FORMATS)}")
+    p.add_argument("--format", help=f"学习形式，如 {'、'.join(PLAN_FORMATS)}")
     p.add_argument("--note", help="该月备注（空字符串清除）")
     p.add_argument("--list", help="改用已有的学习清单（空字符串取消关联）")
     p.add_argument("--main-line", help="全年学习主线")

@@ -1,8 +1,10 @@
-"""Plain frozen records the export renderers take; the caller maps stored lists and plans onto them."""
+"""Plain frozen records the export renderers take; `from_reading_list` maps a stored list onto them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from kb.records import MISSING, ReadingList
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,28 @@ class ExportPlan:
     main_line: str  # 主线
     unit: str | None  # the issuing unit, e.g. "中共某某委员会理论学习中心组"
     months: tuple[PlanMonth, ...]
+
+
+def from_reading_list(lst: ReadingList) -> ExportList:
+    """The reading list as the export renderers' plain model."""
+    return ExportList(
+        name=lst.name,
+        topic=lst.topic,
+        description=lst.description,
+        created=lst.created_at[:10],
+        items=tuple(
+            ExportItem(
+                number=item.position,
+                title=item.title,
+                date=item.date,
+                kind=item.kind,
+                page_start=item.page_start,
+                page_end=item.page_end,
+                section=item.section,
+                text=item.text,
+                note=item.note,
+                missing=item.status == MISSING,
+            )
+            for item in lst.items
+        ),
+    )

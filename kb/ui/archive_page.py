@@ -7,15 +7,16 @@ import io
 
 import streamlit as st
 
-from kb import archive
 from kb.errors import KBError
+from kb.library import KnowledgeBase
+from kb.records import SESSION_FIELD_NAMES, Attendance, Session
 from kb.ui.common import empty_state, remembered
 from kb.ui.text import highlight_html
 
 ALL_YEARS = "全部年份"
 
 
-def _year_choice(found: list[archive.Session], key: str) -> int | None:
+def _year_choice(found: list[Session], key: str) -> int | None:
     years: list[int | str] = sorted({s.year for s in found if s.year}, reverse=True)
     choice = st.selectbox("年份", [ALL_YEARS, *years], key=key)
     return None if choice == ALL_YEARS else int(str(choice))
@@ -25,7 +26,7 @@ def _names(names) -> str:
     return "、".join(names)
 
 
-def _session_rows(found: list[archive.Session]) -> list[dict]:
+def _session_rows(found: list[Session]) -> list[dict]:
     return [
         {
             "日期": s.date or "日期不详",
@@ -33,13 +34,13 @@ def _session_rows(found: list[archive.Session]) -> list[dict]:
             "主持人": s.host or "",
             "参加人数": len(s.attendees),
             "发言人": _names(s.speakers),
-            "已更正": "、".join(archive.FIELD_NAMES[f] for f in s.edited),
+            "已更正": "、".join(SESSION_FIELD_NAMES[f] for f in s.edited),
         }
         for s in found
     ]
 
 
-def _edit_form(kb, s: archive.Session) -> None:
+def _edit_form(kb: KnowledgeBase, s: Session) -> None:
     """Correct the fields extraction got wrong; a saved correction outlives re-imports of the file."""
     with st.form(f"archive_edit_{s.doc_id}"):
         st.caption(f"《{s.title}》 · 文档 {s.doc_id} · 记录人：{s.recorder or '—'}")
@@ -59,26 +60,26 @@ def _edit_form(kb, s: archive.Session) -> None:
         # Only fields the organiser changed become corrections; the rest keep following the file.
         changed = {k: v for k, v in given.items() if v.strip() != shown[k]}
         try:
-            archive.edit_session(kb, s.doc_id, **changed)
+            kb.archive.edit_session(s.doc_id, **changed)
         except KBError as e:
             st.error(str(e))
             return
         st.success("已保存更正。" if changed else "没有改动。")
     if s.edited:
-        names = "、".join(archive.FIELD_NAMES[f] for f in s.edited)
+        names = "、".join(SESSION_FIELD_NAMES[f] for f in s.edited)
         st.caption(f"已更正的字段：{names}")
         if st.button("恢复为自动识别的值", key=f"archive_reset_{s.doc_id}"):
-            archive.edit_session(kb, s.doc_id, reset=s.edited)
+            kb.archive.edit_session(s.doc_id, reset=s.edited)
             st.rerun()
 
 
-def _sessions_tab(kb, everything: list[archive.Session]) -> None:
+def _sessions_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
     left, right = st.columns([1, 2])
     with left:
         year = _year_choice(everything, "archive_year")
     with right:
         theme = st.text_input("主题包含", key="archive_theme", placeholder="如：廉政、基层治理")
-    found = archive.narrow(everything, year=year, theme=theme)
+    found = kb.archive.narrow(everything, year=year, theme=theme)
     st.caption(f"共 {len(found)} 次集体学习")
     if not found:
         st.info("没有符合条件的学习活动。")
@@ -93,7 +94,7 @@ def _sessions_tab(kb, everything: list[archive.Session]) -> None:
         _edit_form(kb, current)
 
 
-def _attendance_csv(result: archive.Attendance) -> bytes:
+def _attendance_csv(result: Attendance) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["姓名", "参加次数", "发言次数", "主持次数", "学习次数", "出勤率", "缺席"])
@@ -102,9 +103,9 @@ def _attendance_csv(result: archive.Attendance) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
 
 
-def _attendance_tab(kb, everything: list[archive.Session]) -> None:
+def _attendance_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
     year = _year_choice(everything, "archive_attendance_year")
-    result = archive.attendance_of(archive.narrow(everything, year=year), year)
+    result = kb.archive.attendance_of(kb.archive.narrow(everything, year=year), year)
     st.metric("集体学习次数", len(result.sessions))
     if not result.members:
         st.info("没有可统计的参加人员。")
@@ -118,13 +119,13 @@ def _attendance_tab(kb, everything: list[archive.Session]) -> None:
                        file_name=f"出勤统计-{year or '全部'}.csv", mime="text/csv", key="archive_attendance_csv")
 
 
-def _coverage_tab(kb, everything: list[archive.Session]) -> None:
+def _coverage_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
     st.caption("输入一个主题，查看往期哪些集体学习已经学过：按纪要内容和学习主题的相近程度排序。")
     topic = st.text_input("主题", key="archive_topic", placeholder="如：党风廉政建设")
     if not topic.strip():
         return
-    found = remembered("archive_coverage", (topic, kb.store.generation, everything),
-                       lambda: archive.coverage(kb, topic, k=5, among=everything))
+    found = remembered("archive_coverage", (topic, kb.generation(), everything),
+                       lambda: kb.archive.coverage(topic, k=5, among=everything))
     if not any(c.covered for c in found):
         st.info(f"往期学习中没有与“{topic}”明显相关的专题，这是一个新主题。以下为最接近的几次：")
     for c in found:
@@ -135,11 +136,11 @@ def _coverage_tab(kb, everything: list[archive.Session]) -> None:
             st.html(f'<div class="kb-snippet">{highlight_html(c.snippet, c.highlights)}</div>')
 
 
-def render(kb) -> None:
+def render(kb: KnowledgeBase) -> None:
     st.title("学习档案")
     if empty_state(kb):
         return
-    everything = archive.sessions(kb)
+    everything = kb.archive.sessions()
     if not everything:
         st.info("资料库中还没有会议纪要。导入学习会议纪要后，每份纪要就是学习档案中的一次集体学习。")
         return

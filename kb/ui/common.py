@@ -53,7 +53,7 @@ def warm_up(kb: KnowledgeBase) -> threading.Event:
 
     def load() -> None:
         try:
-            if kb.store.count_chunks():
+            if kb.count_chunks():
                 _ = kb.encoder
         except Exception:  # noqa: BLE001 - the first search reports the problem to the user
             log.exception("loading the model failed")
@@ -68,8 +68,8 @@ def warm_up(kb: KnowledgeBase) -> threading.Event:
 def load_kb(path: str) -> KnowledgeBase:
     """One KnowledgeBase (and model) per process, shared by every browser session."""
     kb = open_knowledge_base(Path(path))
-    if kb.store.count_chunks():
-        _ = kb.indexes  # read from disk (or brought up to date) before the first search
+    if kb.count_chunks():
+        kb.refresh_indexes()  # read from disk (or brought up to date) before the first search
     _MODEL_READY[path] = warm_up(kb)
     return kb
 
@@ -140,7 +140,7 @@ def page(module: str, title: str, icon: str, *, default: bool = False) -> st.Pag
 
 def sidebar_summary(kb: KnowledgeBase) -> None:
     with st.sidebar:
-        count = kb.store.count_documents()
+        count = kb.count_documents()
         st.caption(f"资料库：{count} 篇文档 · 数据目录 {kb.data_dir}")
 
 
@@ -171,7 +171,7 @@ def progress_callback(bar) -> Callable:
 
 def empty_state(kb: KnowledgeBase) -> bool:
     """When the knowledge base has no documents, say how to fill it; returns True if it was empty."""
-    if kb.store.count_documents():
+    if kb.count_documents():
         return False
     st.info(
         "资料库还是空的。可以在左侧“资料导入”页面上传 PDF、Word、TXT、Markdown、HTML 文件，"

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ingest.pipeline import SUPPORTED_SUFFIXES
 from kb.errors import KBError
-from kb.ingesting import IngestReport
-from kb.library import KnowledgeBase
+from kb.library import SUPPORTED_SUFFIXES, KnowledgeBase
+from kb.records import IngestReport
 from kb.ui import common
 from kb.ui.text import kind_label
 

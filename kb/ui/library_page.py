@@ -8,10 +8,8 @@ from collections import Counter
 
 import streamlit as st
 
-from kb import archive
 from kb.library import KnowledgeBase
-from kb.search import page_range
-from kb.store import DocumentRecord, Filters
+from kb.records import DocumentRecord, Filters, page_range
 from kb.ui import common
 from kb.ui.text import kind_label, section_label
 
@@ -30,7 +28,7 @@ def filtered_documents(kb: KnowledgeBase) -> list[DocumentRecord]:
     """The facet controls (kind, year, tag, title, order) and the documents they select."""
     every = kb.documents()
     years = sorted({_year(d) for d in every}, reverse=True)
-    tags = [t for t, _ in kb.store.all_tags()]
+    tags = [t for t, _ in kb.tags()]
     c1, c2, c3, c4, c5 = st.columns([2.1, 1.3, 1.5, 1.3, 1.6])
     kind = c1.segmented_control("类型", ["all", "theory", "minutes"], default="all", required=True, key=KIND,
                                 format_func=lambda k: "全部" if k == "all" else kind_label(k))
@@ -75,7 +73,7 @@ def _doc_label(doc: DocumentRecord) -> str:
 
 def _minutes_facts(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     """Date, theme, host, place, attendees and speakers of a session's minutes."""
-    session = archive.session(kb, doc.id).to_dict()  # with the organisers' corrections
+    session = kb.archive.session(doc.id).to_dict()  # with the organisers' corrections
     rows = [("学习日期", session.get("date")), ("学习主题", session.get("theme")), ("主持人", session.get("host")),
             ("地点", session.get("location")), ("参加人员", "、".join(session.get("attendees") or ())),
             ("发言人", "、".join(session.get("speakers") or ())), ("记录人", session.get("recorder"))]
@@ -103,7 +101,7 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
         _minutes_facts(kb, doc)
     text = kb.text(doc.id)
     chunks = kb.chunks(doc.id)
-    pages = kb.store.document_pages(doc.id)
+    pages = kb.pages(doc.id)
     names = ["全文", f"分段（{len(chunks)}）"] + ([f"按页（{len(pages)}）"] if pages else [])
     tabs = st.tabs(names)
     with tabs[0], st.container(height=520):
@@ -128,10 +126,10 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
                                    added=added, key=f"chunk-{chunk.id}")
     if pages:
         with tabs[2]:
-            numbers = [p[0] for p in pages]
+            numbers = [p.number for p in pages]
             number = st.selectbox("页码", numbers, key=f"page-{doc.id}", format_func=lambda n: f"第 {n} 页")
-            _, lo, hi = pages[numbers.index(number)]
-            st.html(f'<div class="kb-fulltext">{html.escape(text[lo:hi])}</div>')
+            page = pages[numbers.index(number)]
+            st.html(f'<div class="kb-fulltext">{html.escape(text[page.start:page.end])}</div>')
     with st.expander("从资料库删除这篇文档"):
         st.caption("删除后检索不到这篇文档；学习清单中引用它的条目会标为“原文已删除”。源文件不受影响。")
         sure = st.checkbox("我确认要删除", key=f"sure-{doc.id}")
@@ -158,7 +156,7 @@ def browse_tab(kb: KnowledgeBase) -> None:
 
 def timeline_tab(kb: KnowledgeBase) -> None:
     """Past sessions, newest first, grouped by year: date, theme, host, speakers."""
-    found = archive.sessions(kb)
+    found = kb.archive.sessions()
     if not found:
         st.info("资料库中还没有会议纪要。在“资料导入”页导入学习会议纪要后，这里会按时间列出历次集体学习。")
         return

@@ -8,11 +8,10 @@ import streamlit as st
 
 from kb.errors import KBError
 from kb.export import LIST_FORMATS, MIME_TYPES, render_list, suggested_filename
+from kb.export.model import from_reading_list
 from kb.library import KnowledgeBase
 from kb.presets import load_presets, preset
-from kb.reading_list import CHANGED, MISSING, ReadingItem, ReadingList, draft_reading_list, to_export
-from kb.search import page_range
-from kb.store import Filters
+from kb.records import CHANGED, MISSING, Filters, ReadingItem, ReadingList, page_range
 from kb.ui import common
 from kb.ui.text import citation, kind_label, list_name_for, unique_name
 
@@ -59,8 +58,8 @@ def _draft(kb: KnowledgeBase) -> None:
     name = st.session_state.get("draft_name", "").strip() or unique_name(list_name_for(topic), kb.lists.names())
     kind = st.session_state.get("draft_kind")
     try:
-        lst = draft_reading_list(kb, name, topic, k=int(st.session_state.get("draft_k", 8)),
-                                 filters=Filters(kind=kind if kind in ("theory", "minutes") else None))
+        lst = kb.lists.draft(name, topic, k=int(st.session_state.get("draft_k", 8)),
+                             filters=Filters(kind=kind if kind in ("theory", "minutes") else None))
     except KBError as e:
         _notify(str(e), ok=False)
         return
@@ -170,14 +169,14 @@ def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
 @st.cache_data(show_spinner="正在生成文件…", max_entries=16)
 def _export_bytes(_lst: ReadingList, name: str, updated_at: str, generation: int, fmt: str) -> bytes:
     """The exported file, rendered once per list version and format."""
-    return render_list(to_export(_lst), fmt)
+    return render_list(from_reading_list(_lst), fmt)
 
 
 def export_bar(kb: KnowledgeBase, lst: ReadingList) -> None:
     left, right = st.columns([2, 1])
     fmt = left.segmented_control("导出格式", list(LIST_FORMATS), default="docx", required=True, key="export_fmt",
                                  format_func=lambda f: FORMAT_LABELS.get(f, f))
-    data = _export_bytes(lst, lst.name, lst.updated_at, kb.store.generation, fmt)
+    data = _export_bytes(lst, lst.name, lst.updated_at, kb.generation(), fmt)
     right.download_button(f"下载 {FORMAT_LABELS.get(fmt, fmt)}", data=data,
                           file_name=suggested_filename(f"{lst.name}-学习材料清单", fmt),
                           mime=MIME_TYPES.get(fmt), type="primary", key="export_download",

@@ -6,10 +6,11 @@ from datetime import date
 
 import streamlit as st
 
-from kb import archive
-from kb import plan as plans
 from kb.errors import KBError
 from kb.export import MIME_TYPES, PLAN_FORMATS, render_plan, suggested_filename
+from kb.library import KnowledgeBase
+from kb.records import PLAN_FORMATS as STUDY_FORMATS
+from kb.records import Plan
 from kb.ui.common import empty_state, remembered
 
 NEW_PLAN = "＋ 新建计划"
@@ -31,7 +32,7 @@ def _act(action, *args, success: str | None = None, **kwargs):
 
 
 # ---- creating -----------------------------------------------------------------------------------
-def _new_plan_form(kb, taken: list[int]) -> None:
+def _new_plan_form(kb: KnowledgeBase, taken: list[int]) -> None:
     st.subheader("新建年度学习计划")
     default_year = date.today().year + 1
     while default_year in taken:
@@ -49,30 +50,30 @@ def _new_plan_form(kb, taken: list[int]) -> None:
     formats: list[str] = []
     with st.spinner("正在起草…"):
         if from_presets:
-            themes = [p.theme for p in plans.propose_themes(kb, int(year))]
-            formats = plans.proposed_formats(len(themes))
-        created = _act(plans.create_plan, kb, int(year), main_line, unit=unit or None, themes=themes, formats=formats)
+            themes = [p.theme for p in kb.plans.propose_themes(int(year))]
+            formats = kb.plans.proposed_formats(len(themes))
+        created = _act(kb.plans.create, int(year), main_line, unit=unit or None, themes=themes, formats=formats)
         if created and draft:
-            _act(plans.draft_plan, kb, int(year))
+            _act(kb.plans.draft, int(year))
     if created:
         st.session_state[GOTO] = int(year)
         st.rerun()
 
 
 # ---- editing ------------------------------------------------------------------------------------
-def _header_form(kb, plan: plans.Plan) -> None:
+def _header_form(kb: KnowledgeBase, plan: Plan) -> None:
     with st.expander("计划标题、主线与制定单位"):
         with st.form(f"plan_header_{plan.year}"):
             title = st.text_input("标题（留空使用默认标题）", plan.title, placeholder=plan.display_title)
             main_line = st.text_area("全年学习主线", plan.main_line, height=68)
             unit = st.text_input("制定单位", plan.unit or "")
             if st.form_submit_button("保存"):
-                _act(plans.update_plan, kb, plan.year, title=title, main_line=main_line, unit=unit,
+                _act(kb.plans.update, plan.year, title=title, main_line=main_line, unit=unit,
                      success="已保存")
                 st.rerun()
 
 
-def _months_form(kb, plan: plans.Plan) -> None:
+def _months_form(kb: KnowledgeBase, plan: Plan) -> None:
     """All twelve themes, formats and notes in one form: an organiser edits the year at a glance."""
     with st.form(f"plan_months_{plan.year}"):
         heads = st.columns([1, 5, 2, 4])
@@ -82,7 +83,7 @@ def _months_form(kb, plan: plans.Plan) -> None:
         for m in plan.months:
             month_col, theme_col, format_col, note_col = st.columns([1, 5, 2, 4])
             month_col.markdown(f"{m.month}月")
-            options = list(plans.FORMATS) + ([m.format] if m.format not in plans.FORMATS else [])
+            options = list(STUDY_FORMATS) + ([m.format] if m.format not in STUDY_FORMATS else [])
             values[m.month] = (
                 theme_col.text_input("学习主题", m.theme, key=f"plan_theme_{plan.year}_{m.month}",
                                      label_visibility="collapsed"),
@@ -96,13 +97,13 @@ def _months_form(kb, plan: plans.Plan) -> None:
         for m in plan.months:
             theme, fmt, note = values[m.month]
             if (theme.strip(), fmt, note.strip()) != (m.theme, m.format, m.note or ""):
-                if _act(plans.set_month, kb, plan.year, m.month, theme=theme, format=fmt, note=note) is None:
+                if _act(kb.plans.set_month, plan.year, m.month, theme=theme, format=fmt, note=note) is None:
                     return
         st.toast("已保存各月安排", icon="✅")
         st.rerun()
 
 
-def _month_detail(kb, plan: plans.Plan) -> None:
+def _month_detail(kb: KnowledgeBase, plan: Plan) -> None:
     labels = {m.month: f"{m.month}月 {m.theme or '（待定）'}" for m in plan.months}
     month = st.selectbox("查看某月的学习材料与往期学习", list(labels), format_func=lambda m: labels[m],
                          key=f"plan_month_{plan.year}")
@@ -127,11 +128,11 @@ def _month_detail(kb, plan: plans.Plan) -> None:
         label = "起草本月清单"
     if st.button(label, key=f"plan_draft_{plan.year}_{month}"):
         with st.spinner("正在从资料库检索…"):
-            _act(plans.draft_month, kb, plan.year, month, replace=True, success="已起草本月学习清单")
+            _act(kb.plans.draft_month, plan.year, month, replace=True, success="已起草本月学习清单")
         st.rerun()
-    pool = archive.sessions(kb)  # in the key too: a corrected session theme changes the answer
-    lines = remembered("plan_coverage", (plan.year, m.theme, kb.store.generation, pool),
-                       lambda: plans.month_coverage(kb, plan.year, m.theme, among=pool))
+    pool = kb.archive.sessions()  # in the key too: a corrected session theme changes the answer
+    lines = remembered("plan_coverage", (plan.year, m.theme, kb.generation(), pool),
+                       lambda: kb.plans.month_coverage(plan.year, m.theme, among=pool))
     st.markdown("**往期学习**")
     if lines:
         for line in lines:
@@ -140,7 +141,7 @@ def _month_detail(kb, plan: plans.Plan) -> None:
         st.caption("往期集体学习中没有学过这个主题。")
 
 
-def _export(kb, plan: plans.Plan) -> None:
+def _export(kb: KnowledgeBase, plan: Plan) -> None:
     st.subheader("导出")
     left, right = st.columns([2, 3])
     fmt = left.radio("格式", list(PLAN_FORMATS), format_func=lambda f: FORMAT_LABELS.get(f, f),
@@ -149,7 +150,7 @@ def _export(kb, plan: plans.Plan) -> None:
     key = f"plan_export_{plan.year}"
     if st.button("生成导出文件", key=f"plan_export_make_{plan.year}"):
         with st.spinner("正在生成…"):
-            model = plans.to_export_plan(kb, plan, with_coverage=with_coverage)
+            model = kb.plans.to_export(plan, with_coverage=with_coverage)
             st.session_state[key] = (fmt, render_plan(model, fmt))
     made = st.session_state.get(key)
     if made and made[0] == fmt:
@@ -158,17 +159,17 @@ def _export(kb, plan: plans.Plan) -> None:
                            key=f"plan_download_{plan.year}")
 
 
-def _delete(kb, plan: plans.Plan) -> None:
+def _delete(kb: KnowledgeBase, plan: Plan) -> None:
     with st.expander("删除计划"):
         with_lists = st.checkbox("同时删除各月学习清单", key=f"plan_delete_lists_{plan.year}")
         sure = st.checkbox(f"确认删除 {plan.year} 年学习计划", key=f"plan_delete_sure_{plan.year}")
         if st.button("删除", disabled=not sure, key=f"plan_delete_{plan.year}"):
-            _act(plans.delete_plan, kb, plan.year, delete_lists=with_lists)
+            _act(kb.plans.delete, plan.year, delete_lists=with_lists)
             st.session_state[GOTO] = None
             st.rerun()
 
 
-def _show_plan(kb, plan: plans.Plan) -> None:
+def _show_plan(kb: KnowledgeBase, plan: Plan) -> None:
     st.subheader(plan.display_title)
     if plan.unit:
         st.caption(plan.unit)
@@ -180,12 +181,12 @@ def _show_plan(kb, plan: plans.Plan) -> None:
     if missing and left.button(f"为未起草的 {len(missing)} 个月起草学习清单", type="primary",
                                key=f"plan_draft_all_{plan.year}"):
         with st.spinner("正在从资料库检索各月学习材料…"):
-            _act(plans.draft_plan, kb, plan.year, success="已起草各月学习清单")
+            _act(kb.plans.draft, plan.year, success="已起草各月学习清单")
         st.rerun()
     stale = [m.month for m in plan.months if m.stale_list]
     if stale and right.button(f"重新起草主题已改的 {len(stale)} 个月", key=f"plan_redraft_{plan.year}"):
         for month in stale:
-            _act(plans.draft_month, kb, plan.year, month, replace=True)
+            _act(kb.plans.draft_month, plan.year, month, replace=True)
         st.rerun()
     st.dataframe(
         [{"月份": f"{m.month}月", "学习主题": m.theme or "（待定）", "学习形式": m.format,
@@ -197,12 +198,12 @@ def _show_plan(kb, plan: plans.Plan) -> None:
     _delete(kb, plan)
 
 
-def render(kb) -> None:
+def render(kb: KnowledgeBase) -> None:
     st.title("学习计划")
     st.caption("全年有主线、月月有主题：每月的学习材料从资料库起草，并对照往期学习避免简单重复。")
     if empty_state(kb):
         return
-    years = plans.plan_years(kb)
+    years = kb.plans.years()
     options = [*years, NEW_PLAN]
     if GOTO in st.session_state:
         st.session_state[CHOICE] = st.session_state.pop(GOTO)
@@ -212,4 +213,4 @@ def render(kb) -> None:
     if choice == NEW_PLAN:
         _new_plan_form(kb, years)
         return
-    _show_plan(kb, plans.get_plan(kb, int(str(choice))))
+    _show_plan(kb, kb.plans.get(int(str(choice))))

@@ -9,9 +9,7 @@ import streamlit as st
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.presets import Preset, load_presets, preset
-from kb.reading_list import draft_reading_list
-from kb.search import Hit
-from kb.store import Filters
+from kb.records import Filters, Hit
 from kb.ui import common
 from kb.ui.text import (
     citation,
@@ -104,14 +102,14 @@ def _facets(_kb: KnowledgeBase, path: str, version: tuple) -> tuple[list[str], l
     """(every month from the oldest to the newest dated document, every tag) for the filters."""
     dates = sorted(d.date for d in _kb.documents() if d.date)
     months = months_between(dates[0], dates[-1]) if dates else []
-    return months, [tag for tag, _ in _kb.store.all_tags()]
+    return months, [tag for tag, _ in _kb.tags()]
 
 
 def filter_bar(kb: KnowledgeBase) -> tuple[Filters, str, int]:
     """Kind, month range, tags, grouping and result count; returns (filters, mode, k)."""
     # Re-importing a file can add tags without changing any chunk, so the last import counts too.
-    last = kb.store.last_ingest() or {}
-    months, tags = _facets(kb, str(kb.data_dir), (kb.store.generation, last.get("finished_at")))
+    last = kb.last_ingest() or {}
+    months, tags = _facets(kb, str(kb.data_dir), (kb.generation(), last.get("finished_at")))
     c1, c2, c3 = st.columns([1.3, 2.2, 1.6])
     kind = c1.segmented_control("类型", ["all", "theory", "minutes"], default="all", required=True, key=KIND,
                                 format_func=lambda k: "全部" if k == "all" else kind_label(k))
@@ -144,7 +142,7 @@ def run_search(kb: KnowledgeBase, query: str, filters: Filters, mode: str, k: in
         with st.spinner(waiting):
             return kb.search(query, k=depth, filters=filters)
 
-    return common.remembered("hits", (query, filters, depth, kb.store.generation), search)
+    return common.remembered("hits", (query, filters, depth, kb.generation()), search)
 
 
 def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str:
@@ -202,7 +200,7 @@ def _draft(kb: KnowledgeBase, topic: str, filters: Filters) -> None:
     """Button callback: a reading list of the topic's best documents, one passage each."""
     try:
         name = unique_name(list_name_for(topic), kb.lists.names())
-        lst = draft_reading_list(kb, name, topic, k=8, filters=filters)
+        lst = kb.lists.draft(name, topic, k=8, filters=filters)
         st.session_state[common.TARGET] = name
         st.session_state["lists_current"] = name
         st.toast(f"已起草学习清单《{name}》，共 {len(lst.items)} 条：到“学习清单”页面调整顺序、加注和导出", icon="📋")

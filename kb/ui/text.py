@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kb.kinds import KIND_LABELS
-from kb.search import Hit
+from kb.records import Hit
 
 SENTENCE_ENDS = "。！？；!?;\n"
 

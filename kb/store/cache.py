@@ -1,19 +1,20 @@
 """A persistent embedding cache shared across knowledge bases, keyed by model and input text.
 
 Throw-away knowledge bases (`kb eval`, `kb bench`) use it so a rerun on the same corpus does not
-encode again; a knowledge base's own vectors live in its store.
+encode again; a knowledge base's own vectors live in its store. It is always a local SQLite file,
+whatever backend the knowledge base itself uses.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from kb.store import read_vectors, write_vectors
+from kb.store.embeddings import Vectors
+from kb.store.sqlite import SqliteBackend
 
 
 def default_cache_path() -> Path:
@@ -29,20 +30,19 @@ class EmbeddingCache:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(
+        self.backend = SqliteBackend(self.path)
+        self.backend.execute(
             "CREATE TABLE IF NOT EXISTS vectors(model TEXT NOT NULL, key TEXT NOT NULL, vector BLOB NOT NULL,"
             " PRIMARY KEY(model, key))"
         )
+        self._vectors = Vectors(self.backend, "vectors")
 
     def get(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        return read_vectors(self.db, "vectors", model, keys)
+        return self._vectors.get(model, keys)
 
     def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        self.db.execute("BEGIN")
-        write_vectors(self.db, "vectors", model, vectors)
-        self.db.execute("COMMIT")
+        with self.backend.transaction():
+            self._vectors.put(model, vectors)
 
     def close(self) -> None:
-        self.db.close()
+        self.backend.close()

@@ -1,10 +1,7 @@
-"""Named, append-only schema migrations, applied in a transaction on every open."""
+"""The SQLite schema: named, append-only migrations. Version N is the first N of them; another
+dialect's list (kb/store/migrations/<dialect>.py) has the same names in the same order."""
 
 from __future__ import annotations
-
-import sqlite3
-
-from kb.errors import FormatError
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -134,53 +131,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "004_counters",
+        """
+        -- Counters allocated with one UPDATE … RETURNING (a row lock), never read-then-write, so
+        -- concurrent writers cannot hand out the same value. The change counter moves out of meta.
+        CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO counters(name, value)
+            SELECT 'generation', CAST(value AS INTEGER) FROM meta WHERE key = 'generation';
+        INSERT INTO counters(name, value)
+            SELECT 'generation', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'generation');
+        DELETE FROM meta WHERE key = 'generation';
+        -- A reading list's last item position: appending takes the next one from here.
+        ALTER TABLE reading_lists ADD COLUMN last_position INTEGER NOT NULL DEFAULT 0;
+        UPDATE reading_lists SET last_position =
+            (SELECT coalesce(max(position), 0) FROM reading_list_items i WHERE i.list_id = reading_lists.id);
+        """,
+    ),
 ]
-
-# The on-disk format version: how many migrations this kb knows.
-FORMAT_VERSION = len(MIGRATIONS)
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into complete SQL statements."""
-    out, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            out.append(pending.strip())
-            pending = ""
-    return out
-
-
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring the schema up to FORMAT_VERSION; refuse a database from a newer or unknown kb."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    known = [name for name, _ in MIGRATIONS]
-    # Under the write lock, so two processes opening a new data directory do not both migrate it.
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        applied = [r[0] for r in db.execute("SELECT name FROM _migrations")]
-        unknown = sorted(set(applied) - set(known))
-        version = len(applied)
-        if "001_initial" in applied:
-            row = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
-            version = max(version, int(row[0]) if row else 0)
-        if unknown or version > FORMAT_VERSION:
-            raise FormatError(
-                f"数据目录的格式版本为 {version}，由更新版本的 kb 写入，本程序只支持格式 "
-                f"{FORMAT_VERSION}：请升级 kb，或用 --data 指定另一个数据目录。"
-            )
-        for number, (name, script) in enumerate(MIGRATIONS, start=1):
-            if name in applied:
-                continue
-            for statement in _statements(script):
-                db.execute(statement)
-            db.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, datetime('now'))", (name,))
-            db.execute(
-                "INSERT INTO meta(key, value) VALUES ('format_version', ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (str(number),),
-            )
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

@@ -1,0 +1,154 @@
+"""Reading lists (学习清单): ordered documents and passages with notes, drafted from a topic or built by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kb.access import Guard, mutation
+from kb.errors import Conflict, InvalidInput, NotFound
+from kb.records import CHANGED, MISSING, OK, Filters, Hit, NewReadingItem, ReadingItem, ReadingList
+
+if TYPE_CHECKING:
+    from kb.store import Store
+
+Search = Callable[..., list[Hit]]  # search(query, *, k, filters, per_doc) -> hits
+
+
+def item_status(item: ReadingItem, text: str) -> ReadingItem:
+    """The item with its status against its document's current text (a replaced file may move a passage)."""
+    if not text:
+        return replace(item, status=MISSING)
+    if item.start is None or text[item.start:item.end] == item.text:
+        return replace(item, status=OK)
+    found = text.find(item.text or "")
+    if item.text and found >= 0:
+        return replace(item, status=OK, start=found, end=found + len(item.text))
+    return replace(item, status=CHANGED)
+
+
+class ReadingLists:
+    """Create, edit, draft and read reading lists (kb.lists)."""
+
+    def __init__(self, store: Store, guard: Guard, search: Search):
+        self.store = store
+        self.guard = guard
+        self._search = search
+
+    # ---- reading --------------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        """List names, the most recently changed first."""
+        return self.store.lists.names()
+
+    def all(self) -> list[ReadingList]:
+        return [self.get(name) for name in self.names()]
+
+    def get(self, name: str) -> ReadingList:
+        list_id = self._list_id(name)
+        row = self.store.lists.get(list_id)
+        if row is None:
+            raise NotFound(f"没有名为“{name}”的学习清单：用 kb lists 查看已有清单")
+        texts: dict[str, str] = {}
+        items = []
+        for item in self.store.lists.items(list_id):
+            if item.doc_id not in texts:
+                texts[item.doc_id] = self.store.documents.text(item.doc_id)
+            items.append(item_status(item, texts[item.doc_id]))
+        return ReadingList(id=row.id, name=row.name, topic=row.topic, description=row.description,
+                           created_at=row.created_at, updated_at=row.updated_at, items=tuple(items))
+
+    def _list_id(self, name: str) -> int:
+        list_id = self.store.lists.id_of(name)
+        if list_id is None:
+            raise NotFound(f"没有名为“{name}”的学习清单：用 kb lists 查看已有清单")
+        return list_id
+
+    def _item(self, name: str, item_id: int) -> tuple[int, ReadingItem]:
+        list_id = self._list_id(name)
+        item = self.store.lists.item(list_id, item_id)
+        if item is None:
+            raise NotFound(f"学习清单“{name}”中没有条目 {item_id}")
+        return list_id, item
+
+    # ---- lists ----------------------------------------------------------------------------------
+    @mutation("list.create", target="name")
+    def create(self, name: str, topic: str | None = None, description: str | None = None) -> ReadingList:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("清单名称不能为空")
+        try:
+            with self.store.transaction():
+                self.store.lists.create(name, topic, description)
+        except Conflict:
+            raise InvalidInput(f"已有名为“{name}”的学习清单，请换一个名称") from None
+        return self.get(name)
+
+    @mutation("list.edit", target="name")
+    def update(self, name: str, *, new_name: str | None = None, topic: str | None = None,
+               description: str | None = None) -> ReadingList:
+        """Rename a list or change its topic/description (None leaves a field as it is)."""
+        list_id = self._list_id(name)
+        fields = {"name": new_name.strip() if new_name else None, "topic": topic, "description": description}
+        changes = {k: v for k, v in fields.items() if v is not None}
+        if not changes:
+            return self.get(name)
+        try:
+            with self.store.transaction():
+                self.store.lists.update(list_id, **changes)
+        except Conflict:
+            raise InvalidInput(f"已有名为“{new_name}”的学习清单，请换一个名称") from None
+        return self.get(changes.get("name", name))
+
+    @mutation("list.delete", target="name")
+    def delete(self, name: str) -> None:
+        list_id = self._list_id(name)
+        with self.store.transaction():
+            self.store.lists.delete(list_id)
+
+    @mutation("list.create", target="name")
+    def draft(self, name: str, topic: str, k: int = 8, filters: Filters | None = None,
+              description: str | None = None) -> ReadingList:
+        """Draft a list for a topic: its k best documents, one passage each, for the organiser to edit."""
+        hits = self._search(topic, k=k, per_doc=True, filters=filters or Filters())
+        self.create(name, topic=topic, description=description)
+        for hit in hits:
+            self.add_passage(name, hit.chunk_id)
+        return self.get(name)
+
+    # ---- items ----------------------------------------------------------------------------------
+    @mutation("list.edit", target="name")
+    def add_document(self, name: str, doc_id: str, note: str | None = None) -> ReadingItem:
+        doc = self.store.documents.get(doc_id)
+        if doc is None:
+            raise NotFound(f"找不到文档 {doc_id}")
+        return self._append(name, NewReadingItem(doc.id, doc.title, doc.date, doc.kind, note=note))
+
+    @mutation("list.edit", target="name")
+    def add_passage(self, name: str, chunk_id: int, note: str | None = None) -> ReadingItem:
+        chunk = self.store.chunks.get([chunk_id]).get(chunk_id)
+        doc = self.store.documents.get(chunk.doc_id) if chunk else None
+        if chunk is None or doc is None:
+            raise NotFound(f"找不到片段 {chunk_id}：检索结果可能已过期，请重新检索")
+        return self._append(name, NewReadingItem(doc.id, doc.title, doc.date, doc.kind, chunk.start, chunk.end,
+                                          chunk.page_start, chunk.page_end, chunk.section, chunk.text, note))
+
+    def _append(self, name: str, item: NewReadingItem) -> ReadingItem:
+        added = self.store.lists.append(self._list_id(name), item)
+        return item_status(added, self.store.documents.text(added.doc_id))
+
+    @mutation("list.edit", target="name")
+    def annotate(self, name: str, item_id: int, note: str | None) -> None:
+        list_id, _ = self._item(name, item_id)
+        self.store.lists.annotate(list_id, item_id, note)
+
+    @mutation("list.edit", target="name")
+    def remove(self, name: str, item_id: int) -> None:
+        list_id, _ = self._item(name, item_id)
+        self.store.lists.remove(list_id, item_id)
+
+    @mutation("list.edit", target="name")
+    def move(self, name: str, item_id: int, position: int) -> None:
+        """Put an item at a 1-based position; the others keep their relative order."""
+        list_id, _ = self._item(name, item_id)
+        self.store.lists.move(list_id, item_id, position)

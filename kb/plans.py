@@ -1,0 +1,228 @@
+"""The year study plan (年度学习计划): a main line, a theme a month, a drafted reading list for each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kb.access import Guard, mutation
+from kb.archive import Archive
+from kb.errors import Conflict, InvalidInput, NotFound
+from kb.export.model import ExportPlan, PlanMonth, from_reading_list
+from kb.lists import ReadingLists
+from kb.presets import load_presets
+from kb.records import (
+    PLAN_FORMATS,
+    Filters,
+    Plan,
+    ReadingList,
+    Session,
+    ThemeProposal,
+    check_month,
+)
+
+if TYPE_CHECKING:
+    from kb.store import Store
+
+# Proposed plans alternate reading together, discussing, and learning on site.
+PROPOSED_FORMATS = ("集中学习", "专题研讨", "集中学习", "现场教学")
+READINGS_PER_MONTH = 5
+
+
+def check_year(year: int) -> int:
+    try:
+        value = int(year)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"年份 {year} 无效，应为四位数字，如 2026") from None
+    if not 1900 <= value <= 2999:
+        raise InvalidInput(f"年份 {year} 无效，应为四位数字，如 2026")
+    return value
+
+
+def month_list_name(year: int, month: int, theme: str) -> str:
+    """The name of a month's drafted reading list, e.g. "2026年3月 党风廉政建设"."""
+    return f"{_list_prefix(year, month)}{theme.strip() or '学习材料'}"
+
+
+def _list_prefix(year: int, month: int) -> str:
+    return f"{year}年{month}月 "
+
+
+def proposed_formats(count: int = 12) -> list[str]:
+    return [PROPOSED_FORMATS[i % len(PROPOSED_FORMATS)] for i in range(count)]
+
+
+class Plans:
+    """Year plans: read, create, edit, draft their readings, propose themes, export (kb.plans)."""
+
+    FORMATS = PLAN_FORMATS
+    proposed_formats = staticmethod(proposed_formats)
+    month_list_name = staticmethod(month_list_name)
+
+    def __init__(self, store: Store, guard: Guard, lists: ReadingLists, archive: Archive):
+        self.store = store
+        self.guard = guard
+        self.lists = lists
+        self.archive = archive
+
+    # ---- reading --------------------------------------------------------------------------------
+    def _plan_id(self, year: int) -> int:
+        plan_id = self.store.plans.id_of(check_year(year))
+        if plan_id is None:
+            raise NotFound(f"还没有 {year} 年的学习计划：用 kb plan-new {year} --main-line “…” 创建")
+        return plan_id
+
+    def get(self, year: int) -> Plan:
+        """The plan of a year (NotFound if there is none)."""
+        plan = self.store.plans.get(self._plan_id(year))
+        if plan is None:  # deleted by another writer a moment ago
+            raise NotFound(f"还没有 {year} 年的学习计划：用 kb plan-new {year} --main-line “…” 创建")
+        return plan
+
+    def years(self) -> list[int]:
+        """Years that have a plan, latest first."""
+        return self.store.plans.years()
+
+    def all(self) -> list[Plan]:
+        return [self.get(year) for year in self.years()]
+
+    # ---- writing --------------------------------------------------------------------------------
+    @mutation("plan.create", target="year")
+    def create(self, year: int, main_line: str = "", *, title: str = "", unit: str | None = None,
+               themes: Sequence[str] = (), formats: Sequence[str] = ()) -> Plan:
+        """A new plan for a year with up to twelve themes (January first) and their formats."""
+        year = check_year(year)
+        if len(themes) > 12 or len(formats) > 12:
+            raise InvalidInput("一年最多安排 12 个月的主题")
+        try:
+            self.store.plans.create(year, title.strip(), main_line.strip(), (unit or "").strip() or None,
+                                    [t.strip() for t in themes], [f.strip() for f in formats])
+        except Conflict:
+            raise InvalidInput(f"{year} 年的学习计划已存在：用 kb plan-show {year} 查看，或 kb plan-set 修改") from None
+        return self.get(year)
+
+    @mutation("plan.edit", target="year")
+    def update(self, year: int, *, main_line: str | None = None, title: str | None = None,
+               unit: str | None = None) -> Plan:
+        """Change the main line, title or issuing unit (None leaves a field as it is)."""
+        plan_id = self._plan_id(year)
+        changes = {k: v.strip() for k, v in {"main_line": main_line, "title": title, "unit": unit}.items()
+                   if v is not None}
+        self.store.plans.update(plan_id, **changes)
+        return self.get(year)
+
+    @mutation("plan.edit", target="year")
+    def set_month(self, year: int, month: int, *, theme: str | None = None, format: str | None = None,
+                  note: str | None = None, list_name: str | None = None) -> Plan:
+        """Edit one month (None leaves a field as it is); list_name links an existing reading list,
+        "" unlinks it (the list itself stays)."""
+        month = check_month(month)
+        plan_id = self._plan_id(year)
+        changes: dict[str, object] = {}
+        if theme is not None:
+            changes["theme"] = theme.strip()
+        if format is not None:
+            if not format.strip():
+                raise InvalidInput(f"学习形式不能为空，可选：{'、'.join(PLAN_FORMATS)}")
+            changes["format"] = format.strip()
+        if note is not None:
+            changes["note"] = note.strip() or None
+        if list_name is not None:
+            changes["list_id"] = self.lists.get(list_name.strip()).id if list_name.strip() else None
+        self.store.plans.set_month(plan_id, month, **changes)
+        return self.get(year)
+
+    @mutation("plan.delete", target="year")
+    def delete(self, year: int, *, delete_lists: bool = False) -> None:
+        """Delete a year's plan; its drafted reading lists stay unless delete_lists."""
+        plan = self.get(year)
+        with self.store.transaction():
+            self.store.plans.delete(plan.id)
+        if delete_lists:
+            for month in plan.months:
+                if month.list_name:
+                    self.lists.delete(month.list_name)
+
+    # ---- drafting -------------------------------------------------------------------------------
+    def _reading_filters(self) -> Filters:
+        """Readings come from theory documents; minutes only when the knowledge base has nothing else."""
+        return Filters(kind="theory") if self.store.documents.count(kind="theory") else Filters()
+
+    @mutation("plan.edit", target="year")
+    def draft_month(self, year: int, month: int, *, k: int = READINGS_PER_MONTH, replace: bool = False,
+                    filters: Filters | None = None) -> ReadingList | None:
+        """Draft the month's reading list from its theme (None when the month has no theme yet).
+
+        A month that has a list keeps it unless `replace`; replacing deletes a list drafted for this
+        month (named "{year}年{month}月 …") but only unlinks one the organiser chose.
+        """
+        current = self.get(year).month(month)
+        if not current.theme:
+            return None
+        if current.list_name and not replace:
+            return self.lists.get(current.list_name)
+        name = month_list_name(year, month, current.theme)
+        if current.list_name:
+            self.set_month(year, month, list_name="")
+            if current.list_name.startswith(_list_prefix(year, month)):
+                self.lists.delete(current.list_name)
+        if name in self.lists.names():
+            if not replace:
+                self.set_month(year, month, list_name=name)
+                return self.lists.get(name)
+            self.lists.delete(name)
+        lst = self.lists.draft(name, current.theme, k=k, filters=filters or self._reading_filters(),
+                               description=f"{year}年{month}月学习主题：{current.theme}")
+        self.set_month(year, month, list_name=lst.name)
+        return lst
+
+    @mutation("plan.edit", target="year")
+    def draft(self, year: int, *, k: int = READINGS_PER_MONTH, replace: bool = False) -> Plan:
+        """Draft the reading list of every month that has a theme (and no list, unless `replace`)."""
+        filters = self._reading_filters()
+        for month in self.get(year).months:
+            self.draft_month(year, month.month, k=k, replace=replace, filters=filters)
+        return self.get(year)
+
+    # ---- proposals and coverage -----------------------------------------------------------------
+    def propose_themes(self, year: int, count: int = 12) -> list[ThemeProposal]:
+        """Twelve themes to start a year's plan from: the preset study themes, then the problem fields,
+        those past sessions (before the year) studied least recently first, never-studied ones first of all."""
+        year = check_year(year)
+        before = [s for s in self.archive.sessions() if s.date and s.date < str(year)]
+        candidates = sorted(load_presets(), key=lambda p: p.group != "themes")  # stable: keeps file order
+        proposals = []
+        for preset in candidates:
+            # By its name and by its example query: a short name alone can miss a session that studied it.
+            found: dict[str, Session] = {}
+            for topic in dict.fromkeys((preset.name, preset.query)) if before else ():
+                found.update((c.session.doc_id, c.session) for c in self.archive.covered_by(topic, among=before))
+            dates = [s.date for s in found.values() if s.date]
+            proposals.append(ThemeProposal(theme=preset.name, preset_id=preset.id,
+                                           last_covered=max(dates) if dates else None,
+                                           covered_by=tuple(s.label for s in sorted(found.values(),
+                                                                                     key=lambda s: s.date or ""))))
+        order = {p.preset_id: i for i, p in enumerate(proposals)}
+        proposals.sort(key=lambda p: (p.last_covered is not None, p.last_covered or "", order[p.preset_id]))
+        return proposals[:count]
+
+    def month_coverage(self, year: int, theme: str, among: Sequence[Session] | None = None) -> list[str]:
+        """Lines naming the sessions before `year` that already studied a theme, latest first."""
+        if not theme.strip():
+            return []
+        found = self.archive.covered_by(theme, before=str(year), among=among)
+        ordered = sorted(found, key=lambda c: c.session.date or "", reverse=True)
+        return [f"{c.session.label}（{'主持：' + c.session.host if c.session.host else '主持人不详'}）"
+                for c in ordered]
+
+    def to_export(self, plan: Plan, *, with_coverage: bool = True) -> ExportPlan:
+        """The plan as the export renderers' model, with each month's readings and past coverage."""
+        pool = self.archive.sessions() if with_coverage else []
+        months = []
+        for month in plan.months:
+            readings = from_reading_list(self.lists.get(month.list_name)).items if month.list_name else ()
+            lines = self.month_coverage(plan.year, month.theme, among=pool) if with_coverage and pool else []
+            months.append(PlanMonth(month=month.month, theme=month.theme or "（待定）", format=month.format,
+                                    readings=readings, coverage=tuple(lines), note=month.note))
+        return ExportPlan(year=plan.year, title=plan.title, main_line=plan.main_line, unit=plan.unit,
+                          months=tuple(months))

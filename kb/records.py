@@ -1,0 +1,457 @@
+"""Plain records shared by the store, the services and the edges (CLI, UI): frozen dataclasses and
+the constants that name their fields. Nothing here reads the store or knows a database driver."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index import fusion
+from ingest.types import MinutesInfo, Skipped
+from kb.errors import InvalidInput
+from kb.snippets import mark
+
+FUSION_METHODS = fusion.METHODS  # what SearchConfig.fusion may name
+RETRIEVERS = ("hybrid", "dense", "keyword")  # what kb.search(retriever=…) accepts
+DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # how dates are stored and compared: 2024, 2024-03, 2024-03-15
+
+
+def doc_id_for(content_hash: str) -> str:
+    """A document's id: a prefix of its content hash, short enough to type."""
+    return content_hash[:12]
+
+
+def page_range(start: int | None, end: int | None) -> str:
+    """"第3页" / "第3–4页" / "" for unpaged documents."""
+    if start is None:
+        return ""
+    return f"第{start}页" if end in (None, start) else f"第{start}–{end}页"
+
+
+# ---- documents and chunks ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A stored document without its full text."""
+
+    id: str
+    title: str
+    kind: str
+    date: str | None
+    path: str
+    format: str
+    content_hash: str
+    tags: tuple[str, ...]
+    chunk_count: int
+    char_count: int
+    page_count: int
+    added_at: str
+    updated_at: str
+    minutes: MinutesInfo | None
+    metadata: dict
+    warnings: tuple[str, ...]
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with its document's identity."""
+
+    id: int
+    doc_id: str
+    ordinal: int
+    text: str
+    search_text: str
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    section: tuple[str, ...]
+    embed_key: str
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where one page of a document lies in its text (character offsets)."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restricts search and listing. Dates compare by prefix, so "2024" or "2024-03" work too."""
+
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+    tags: tuple[str, ...] = ()  # a document matches if it has any of them
+    doc_ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.kind or self.since or self.until or self.tags or self.doc_ids)
+
+
+# ---- search -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a passage with its document's citation and why it matched."""
+
+    chunk_id: int
+    doc_id: str
+    title: str
+    date: str | None
+    kind: str
+    path: str
+    tags: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    section: tuple[str, ...]
+    score: float
+    text: str
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]  # spans of matched terms within `snippet`
+    start: int  # character offsets of the passage in its document
+    end: int
+
+    @property
+    def pages(self) -> str:
+        return page_range(self.page_start, self.page_end)
+
+    def marked_snippet(self, before: str = "【", after: str = "】") -> str:
+        return mark(self.snippet, self.highlights, before, after)
+
+    def to_dict(self) -> dict:
+        return {
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "date": self.date,
+            "kind": self.kind,
+            "path": self.path,
+            "tags": list(self.tags),
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "section": list(self.section),
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "marked_snippet": self.marked_snippet(),
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+# ---- ingest reports ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Entry:
+    """One file in the ingest report."""
+
+    path: str
+    title: str
+    doc_id: str
+    chunks: int = 0
+    note: str = ""  # e.g. "与 X 内容相同", "文件已移动", warnings
+
+
+@dataclass
+class IngestReport:
+    added: list[Entry] = field(default_factory=list)
+    updated: list[Entry] = field(default_factory=list)
+    unchanged: list[Entry] = field(default_factory=list)
+    duplicates: list[Entry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encoded: int = 0  # chunk texts that had to be encoded (the rest came from the cache)
+
+    @property
+    def read_count(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged) + len(self.duplicates)
+
+    @property
+    def nothing_read(self) -> bool:
+        """True when files were given but none could be read (the CLI then exits 1)."""
+        return self.read_count == 0 and bool(self.skipped)
+
+    def summary(self) -> dict:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "duplicates": len(self.duplicates),
+            "skipped": len(self.skipped),
+            "encoded": self.encoded,
+            "skipped_reasons": [s.reason for s in self.skipped],
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported to a callback as files are processed."""
+
+    done: int
+    total: int
+    path: str
+    stage: str  # "read" | "embed" | "done"
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+# ---- reading lists ----------------------------------------------------------------------------------
+OK, MISSING, CHANGED = "ok", "missing", "changed"  # ReadingItem.status
+
+
+@dataclass(frozen=True)
+class ReadingItem:
+    """A whole document (start is None) or a passage of one, with the organiser's note."""
+
+    id: int
+    position: int  # 1-based
+    doc_id: str
+    title: str
+    date: str | None
+    kind: str
+    start: int | None
+    end: int | None
+    page_start: int | None
+    page_end: int | None
+    section: tuple[str, ...]
+    text: str | None  # the passage as it was when added
+    note: str | None
+    status: str  # OK, MISSING (document deleted) or CHANGED (passage no longer in the document)
+
+    @property
+    def is_passage(self) -> bool:
+        return self.start is not None
+
+
+@dataclass(frozen=True)
+class NewReadingItem:
+    """What an item snapshots of its document or passage when it is added."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    kind: str
+    start: int | None = None
+    end: int | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    section: tuple[str, ...] = ()
+    text: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadingList:
+    id: int
+    name: str
+    topic: str | None
+    description: str | None
+    created_at: str
+    updated_at: str
+    items: tuple[ReadingItem, ...]
+
+
+# ---- year plans -------------------------------------------------------------------------------------
+PLAN_FORMATS = ("集中学习", "专题研讨", "现场教学", "专题党课", "交流研讨")
+DEFAULT_PLAN_FORMAT = PLAN_FORMATS[0]
+MONTHS = range(1, 13)
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    month: int
+    theme: str
+    format: str
+    note: str | None
+    list_name: str | None  # the month's reading list
+    list_topic: str | None  # the topic that list was drafted for
+    readings: int  # items in that list
+
+    @property
+    def stale_list(self) -> bool:
+        """The theme changed since the reading list was drafted."""
+        return bool(self.list_name and self.theme and self.list_topic and self.list_topic != self.theme)
+
+    def to_dict(self) -> dict:
+        return {"month": self.month, "theme": self.theme, "format": self.format, "note": self.note,
+                "list": self.list_name, "readings": self.readings, "stale_list": self.stale_list}
+
+
+def check_month(month: int) -> int:
+    """A month number 1-12, or InvalidInput."""
+    try:
+        value = int(month)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"月份 {month} 无效，应为 1 到 12") from None
+    if value not in MONTHS:
+        raise InvalidInput(f"月份 {month} 无效，应为 1 到 12")
+    return value
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int
+    year: int
+    title: str  # "" means the default title
+    main_line: str
+    unit: str | None
+    created_at: str
+    updated_at: str
+    months: tuple[MonthPlan, ...]  # always twelve, January first
+
+    @property
+    def display_title(self) -> str:
+        return self.title or f"{self.year}年度理论学习中心组学习计划"
+
+    def month(self, month: int) -> MonthPlan:
+        return self.months[check_month(month) - 1]
+
+    def to_dict(self) -> dict:
+        return {"year": self.year, "title": self.display_title, "main_line": self.main_line,
+                "unit": self.unit, "created_at": self.created_at, "updated_at": self.updated_at,
+                "months": [m.to_dict() for m in self.months]}
+
+
+@dataclass(frozen=True)
+class ThemeProposal:
+    """A preset theme proposed for a month, with when past sessions last studied it."""
+
+    theme: str
+    preset_id: str
+    last_covered: str | None  # date of the latest session that covered it; None: never
+    covered_by: tuple[str, ...]  # those sessions' labels
+
+
+# ---- the session archive ----------------------------------------------------------------------------
+SESSION_FIELDS = ("date", "theme", "host", "location", "attendees", "speakers")  # what organisers may correct
+SESSION_FIELD_NAMES = {"date": "日期", "theme": "主题", "host": "主持人", "location": "地点",
+                       "attendees": "参加人员", "speakers": "发言人"}
+
+
+@dataclass(frozen=True)
+class Session:
+    """One study session (集体学习), from its minutes plus the organiser's corrections."""
+
+    doc_id: str
+    title: str
+    path: str
+    date: str | None
+    theme: str | None
+    host: str | None
+    location: str | None
+    attendees: tuple[str, ...]
+    speakers: tuple[str, ...]
+    recorder: str | None
+    edited: tuple[str, ...] = ()  # fields whose value is a correction, not what was extracted
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    @property
+    def label(self) -> str:
+        """"2024-03-19 推进全面从严治党…" — the theme, or the title when the theme is unknown."""
+        return f"{self.date or '日期不详'} {self.theme or self.title}"
+
+    def to_dict(self) -> dict:
+        return {
+            "doc_id": self.doc_id, "title": self.title, "path": self.path, "date": self.date,
+            "theme": self.theme, "host": self.host, "location": self.location,
+            "attendees": list(self.attendees), "speakers": list(self.speakers), "recorder": self.recorder,
+            "edited": list(self.edited),
+        }
+
+
+@dataclass(frozen=True)
+class SessionEdit:
+    """The stored corrections of one session: a None field keeps the extracted value; attendees and
+    speakers are tuples (an empty tuple is a correction that blanks them)."""
+
+    doc_id: str
+    date: str | None = None
+    theme: str | None = None
+    host: str | None = None
+    location: str | None = None
+    attendees: tuple[str, ...] | None = None
+    speakers: tuple[str, ...] | None = None
+
+    def value(self, name: str):
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class MemberAttendance:
+    """One member's record over the sessions counted (学习考勤)."""
+
+    name: str
+    attended: int  # sessions attended (listed, hosted or spoke)
+    spoke: int  # sessions in which the member gave a 发言
+    hosted: int
+    sessions: int  # sessions counted
+    missed: tuple[str, ...]  # labels of the sessions missed
+
+    @property
+    def rate(self) -> float:
+        return self.attended / self.sessions if self.sessions else 0.0
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "attended": self.attended, "spoke": self.spoke, "hosted": self.hosted,
+                "sessions": self.sessions, "rate": round(self.rate, 4), "missed": list(self.missed)}
+
+
+@dataclass(frozen=True)
+class Attendance:
+    year: int | None  # None: all years
+    sessions: tuple[Session, ...]
+    members: tuple[MemberAttendance, ...]
+
+    def to_dict(self) -> dict:
+        return {"year": self.year, "sessions": len(self.sessions),
+                "members": [m.to_dict() for m in self.members]}
+
+
+# Coverage fuses two scorings of sessions (their best passages, their theme lines) by z-scores, as
+# the search itself does (index.fusion.zscore_fusion): a session far ahead on passages stays ahead
+# even when its theme line is worded differently. On the sample archive the session a topic was
+# studied in scores 5-7, a second session on the same topic about 2, unrelated ones below 1.5.
+# A session counts as having covered a topic when it stands out that far AND its minutes hold most
+# of the topic's words: a ranking always has a first place, even for a topic no session studied.
+COVERED_MIN = 1.5
+WORDS_MIN = 0.75
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A past session that studied a topic, with how closely it matches and why."""
+
+    session: Session
+    relevance: float  # 0..1: the fused score over the closest session's
+    score: float  # the fused z-score (see COVERED_MIN)
+    passage_score: float | None  # the best minutes passage's search score (None: no passage matched)
+    theme_score: float | None  # 0..1 similarity of the theme line (None: no theme line)
+    word_cover: float  # share of the topic's words that the minutes contain
+    snippet: str  # the best passage, shortened around the matched terms
+    highlights: tuple[tuple[int, int], ...]  # spans of matched terms within `snippet`
+    chunk_id: int | None
+
+    @property
+    def covered(self) -> bool:
+        return self.score >= COVERED_MIN and self.word_cover >= WORDS_MIN
+
+    def marked_snippet(self, before: str = "【", after: str = "】") -> str:
+        return mark(self.snippet, self.highlights, before, after)
+
+    def to_dict(self) -> dict:
+        return {**self.session.to_dict(), "relevance": round(self.relevance, 4),
+                "passage_score": None if self.passage_score is None else round(self.passage_score, 6),
+                "theme_score": None if self.theme_score is None else round(self.theme_score, 4),
+                "word_cover": round(self.word_cover, 4),
+                "covered": self.covered, "snippet": self.snippet, "marked_snippet": self.marked_snippet(),
+                "chunk_id": self.chunk_id}

@@ -1,0 +1,227 @@
+"""One way in: every public mutating method of the facade and its services enters the guard, no store
+write happens outside it, reads never wait for it, and a view acts for its own actor."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+from contextlib import contextmanager
+
+import pytest
+from conftest import FakeEncoder
+from kb_fixtures import write_corpus
+
+from kb.access import ACTIONS, LOCAL_ADMIN, Actor, Guard
+from kb.archive import Archive
+from kb.library import KnowledgeBase
+from kb.lists import ReadingLists
+from kb.plans import Plans
+
+# Every public method, sorted into changes (with the action the guard is told) and reads. A new
+# public method fails test_every_public_method_is_declared until it is added to one of the two.
+MUTATIONS = {
+    KnowledgeBase: {"ingest": "document.import", "delete": "document.delete", "reindex": "settings"},
+    ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
+                   "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
+                   "remove": "list.edit", "move": "list.edit"},
+    Plans: {"create": "plan.create", "update": "plan.edit", "set_month": "plan.edit", "delete": "plan.delete",
+            "draft_month": "plan.edit", "draft": "plan.edit"},
+    Archive: {"edit_session": "session.edit"},
+}
+READS = {
+    KnowledgeBase: {"acting_as", "close", "encode", "embed", "refresh_indexes", "search", "documents", "document",
+                    "chunks", "text", "pages", "tags", "count_documents", "count_chunks", "generation",
+                    "last_ingest", "stats"},
+    ReadingLists: {"names", "all", "get"},
+    Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
+            "month_list_name"},
+    Archive: {"sessions", "session", "attendance", "theme_similarity", "coverage", "covered_by", "narrow",
+              "attendance_of", "split_names", "word_cover"},
+}
+WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+CACHES = {"embeddings"}  # vectors are a cache: a search may fill it without changing anything a person sees
+
+
+def public_methods(cls) -> set[str]:
+    return {name for name, member in inspect.getmembers(cls)
+            if not name.startswith("_") and callable(member) and not isinstance(member, type)}
+
+
+def test_every_public_method_is_declared():
+    for cls in MUTATIONS:
+        assert public_methods(cls) == set(MUTATIONS[cls]) | READS[cls], cls.__name__
+        for name, action in MUTATIONS[cls].items():
+            assert action in ACTIONS
+            assert getattr(getattr(cls, name), "action", None) == action, f"{cls.__name__}.{name}"
+        for name in READS[cls]:
+            assert not hasattr(getattr(cls, name), "action"), f"{cls.__name__}.{name} is declared a change"
+
+
+class Recorder:
+    """Stands in for Guard.mutation: records who did what, and knows whether a thread is inside."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, str, object]] = []
+        self.unguarded_writes: list[str] = []
+        self._depth = threading.local()
+        self._real = Guard.mutation
+
+    @property
+    def inside(self) -> bool:
+        return getattr(self._depth, "n", 0) > 0
+
+    def install(self, monkeypatch) -> None:
+        recorder = self
+
+        @contextmanager
+        def mutation(guard, action, target=None):
+            recorder.calls.append((guard.actor.name, action, target))
+            recorder._depth.n = getattr(recorder._depth, "n", 0) + 1
+            try:
+                with recorder._real(guard, action, target):
+                    yield
+            finally:
+                recorder._depth.n -= 1
+
+        monkeypatch.setattr(Guard, "mutation", mutation)
+
+    def watch(self, backend, monkeypatch) -> None:
+        """Note every statement that writes a table (other than a cache) while no guard is entered."""
+        for name in ("execute", "executemany", "fetch_all", "fetch_one", "fetch_value", "fetch_column"):
+            real = getattr(backend, name)
+
+            def spy(sql, *args, real=real, **kwargs):
+                found = WRITE.match(sql)
+                if found and found.group(2).lower() not in CACHES and not self.inside:
+                    self.unguarded_writes.append(" ".join(sql.split())[:80])
+                return real(sql, *args, **kwargs)
+
+            monkeypatch.setattr(backend, name, spy)
+
+    def actions_of(self, call) -> list[str]:
+        start = len(self.calls)
+        call()
+        return [action for _, action, _ in self.calls[start:]]
+
+
+@pytest.fixture
+def kb(kb_location, tmp_path, monkeypatch):
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    with KnowledgeBase(kb_location, encoder=FakeEncoder()) as kb:
+        recorder.watch(kb.store.backend, monkeypatch)
+        kb.recorder = recorder
+        kb.corpus = write_corpus(tmp_path / "docs")
+        yield kb
+
+
+def test_every_change_enters_the_guard_and_no_write_escapes_it(kb):
+    record = kb.recorder
+    first = {}
+
+    def change(cls, name, call):
+        actions = record.actions_of(call)
+        first[(cls, name)] = actions[0] if actions else None
+
+    change(KnowledgeBase, "ingest", lambda: kb.ingest([kb.corpus["lianzheng"].parent]))
+    doc = next(d for d in kb.documents() if d.kind == "theory")
+    minutes = next(d for d in kb.documents() if d.kind == "minutes")
+    chunk = kb.chunks(doc.id)[0]
+    lists = kb.lists
+    change(ReadingLists, "create", lambda: lists.create("清单", topic="廉政"))
+    change(ReadingLists, "add_document", lambda: lists.add_document("清单", doc.id))
+    change(ReadingLists, "add_passage", lambda: lists.add_passage("清单", chunk.id, note="重点"))
+    item = lists.get("清单").items[0]
+    change(ReadingLists, "annotate", lambda: lists.annotate("清单", item.id, "导读"))
+    change(ReadingLists, "move", lambda: lists.move("清单", item.id, 2))
+    change(ReadingLists, "remove", lambda: lists.remove("清单", item.id))
+    change(ReadingLists, "update", lambda: lists.update("清单", new_name="新清单"))
+    change(ReadingLists, "draft", lambda: lists.draft("起草的清单", "党风廉政建设", k=2))
+    change(ReadingLists, "delete", lambda: lists.delete("新清单"))
+    plans = kb.plans
+    change(Plans, "create", lambda: plans.create(2030, "主线", themes=["党风廉政建设", "高质量发展"]))
+    change(Plans, "update", lambda: plans.update(2030, title="标题"))
+    change(Plans, "set_month", lambda: plans.set_month(2030, 3, theme="群众工作"))
+    change(Plans, "draft_month", lambda: plans.draft_month(2030, 1, k=1))
+    change(Plans, "draft", lambda: plans.draft(2030, k=1))
+    change(Plans, "delete", lambda: plans.delete(2030, delete_lists=True))
+    change(Archive, "edit_session", lambda: kb.archive.edit_session(minutes.id, host="李明"))
+    change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
+    change(KnowledgeBase, "reindex", lambda: kb.reindex())
+    expected = {(cls, name): action for cls, methods in MUTATIONS.items() for name, action in methods.items()}
+    assert first == expected  # each change entered the guard first, under its own action
+    assert record.unguarded_writes == []
+
+
+def test_reads_change_nothing_and_enter_no_guard(kb):
+    kb.ingest([kb.corpus["lianzheng"].parent])
+    kb.lists.draft("清单", "党风廉政建设", k=2)
+    kb.plans.create(2030, "主线", themes=["党风廉政建设"])
+    minutes = next(d for d in kb.documents() if d.kind == "minutes")
+    before = len(kb.recorder.calls)
+    sessions = kb.archive.sessions()
+    reads = [
+        lambda: kb.search("八项规定", k=3), lambda: kb.search("发展", per_doc=True), kb.documents,
+        lambda: kb.document(minutes.id), lambda: kb.chunks(minutes.id), lambda: kb.text(minutes.id),
+        lambda: kb.pages(minutes.id), kb.tags, kb.count_documents, kb.count_chunks, kb.generation,
+        kb.last_ingest, kb.stats, kb.refresh_indexes, lambda: kb.embed(["新的主题"]), lambda: kb.encode(["问题"]),
+        kb.lists.names, kb.lists.all, lambda: kb.lists.get("清单"),
+        kb.plans.years, kb.plans.all, lambda: kb.plans.get(2030), lambda: kb.plans.propose_themes(2031),
+        lambda: kb.plans.month_coverage(2031, "党风廉政建设"), lambda: kb.plans.to_export(kb.plans.get(2030)),
+        lambda: kb.archive.session(minutes.id), lambda: kb.archive.attendance(2024),
+        lambda: kb.archive.coverage("党风廉政建设"), lambda: kb.archive.covered_by("党风廉政建设"),
+        lambda: kb.archive.theme_similarity("廉政", ["党风廉政建设"]),
+        lambda: kb.archive.attendance_of(kb.archive.narrow(sessions, year=2024)),
+    ]
+    for read in reads:
+        read()
+    assert kb.recorder.calls[before:] == [] and kb.recorder.unguarded_writes == []
+
+
+def test_reads_never_wait_for_a_writer_and_writers_wait_for_each_other(kb):
+    kb.ingest([kb.corpus["lianzheng"].parent])
+    holding, release = threading.Event(), threading.Event()
+    created = threading.Event()
+
+    def long_change() -> None:
+        with kb.guard.mutation("list.edit"):
+            holding.set()
+            release.wait(30)
+
+    def second_change() -> None:
+        kb.lists.create("第二个写者")
+        created.set()
+
+    first = threading.Thread(target=long_change)
+    first.start()
+    assert holding.wait(30)
+    second = threading.Thread(target=second_change)
+    second.start()
+    # While a change is under way, everything that only reads goes ahead.
+    assert kb.search("八项规定", k=1)[0].title == "党风廉政建设学习辅导"
+    assert kb.documents() and kb.lists.names() == [] and kb.archive.sessions()
+    assert not created.is_set()  # the second writer queues behind the first
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert created.is_set() and kb.lists.names() == ["第二个写者"]
+
+
+def test_a_view_acts_for_its_actor_on_the_same_knowledge_base(kb):
+    member = Actor("张三", "member")
+    view = kb.acting_as(member)
+    assert view.actor == member and kb.actor == LOCAL_ADMIN
+    assert view.store is kb.store and view.indexes is kb.indexes and view.embeddings is kb.embeddings
+    view.lists.create("张三的清单")
+    view.plans.create(2031)
+    assert kb.recorder.calls[-2:] == [("张三", "list.create", "张三的清单"), ("张三", "plan.create", 2031)]
+    assert kb.lists.names() == ["张三的清单"]  # the same store
+    view.close()  # a view owns nothing
+    assert kb.count_documents() == 0 and kb.plans.years() == [2031]
+
+
+def test_an_unknown_action_is_a_bug_caught_at_once():
+    guard = Guard(LOCAL_ADMIN, threading.RLock())
+    with pytest.raises(ValueError, match="unknown action"), guard.mutation("document.rename"):
+        pass
