@@ -84,7 +84,7 @@ def mutation(action: str, target: str | None = None) -> Callable[[F], F]:
         signature = inspect.signature(method)
 
         @wraps(method)
-        def guarded(self, *args, **kwargs):
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
             what = signature.bind(self, *args, **kwargs).arguments.get(target) if target else None
             with self.guard.mutation(action, what):
                 return method(self, *args, **kwargs)

@@ -178,7 +178,7 @@ class Archive:
         }
         with self.store.transaction():
             stored = self.store.sessions.get(current.doc_id)
-            merged = {name: (stored.value(name) if stored else None) for name in SESSION_FIELDS}
+            merged: dict[str, Any] = {name: (stored.value(name) if stored else None) for name in SESSION_FIELDS}
             merged.update({name: value for name, value in given.items() if value is not None})
             merged.update({name: None for name in reset})
             self.store.sessions.put(SessionEdit(doc_id=current.doc_id, **merged))

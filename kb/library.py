@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -156,7 +156,7 @@ class KnowledgeBase:
     def __enter__(self) -> KnowledgeBase:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---- parts --------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ class KnowledgeBase:
         }
 
 
-def open_kb(data_dir: str | Path | None = None, **kwargs) -> KnowledgeBase:
+def open_kb(data_dir: str | Path | None = None, **kwargs: Any) -> KnowledgeBase:
     """Open (creating if needed) the knowledge base in `data_dir`."""
     try:
         return KnowledgeBase(data_dir, **kwargs)

@@ -382,8 +382,10 @@ class SessionEdit:
     attendees: tuple[str, ...] | None = None
     speakers: tuple[str, ...] | None = None
 
-    def value(self, name: str):
-        return getattr(self, name)
+    def value(self, name: str) -> str | tuple[str, ...] | None:
+        """The correction of one of SESSION_FIELDS (None: none)."""
+        value: str | tuple[str, ...] | None = getattr(self, name)
+        return value
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
     """Run a database call; sqlite3 errors become backend-neutral ones (see SqliteBackend.translate)."""
 
     @wraps(method)
-    def wrapper(self: SqliteBackend, *args, **kwargs) -> T:
+    def wrapper(self: SqliteBackend, *args: Any, **kwargs: Any) -> T:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as e:
