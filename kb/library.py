@@ -47,7 +47,7 @@ from kb.records import (
 )
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.search import best_per_document, make_hits, prepare, rank
-from kb.store import Store, open_store
+from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 
 if TYPE_CHECKING:
@@ -103,9 +103,12 @@ class KnowledgeBase:
         bench). `check_settings=False` opens one built with other chunker/BM25 settings, for
         `kb reindex` to rebuild it with the current ones.
         """
-        data_dir = Path(data_dir) if data_dir else default_data_dir()
+        location: str | Path = str(data_dir) if data_dir is not None and is_database_url(data_dir) \
+            else Path(data_dir) if data_dir else default_data_dir()
+        store = open_store(location)  # a server's URL is refused until its backend exists (kb.store.open_store)
+        # Where the derived indexes live: the data folder. A server backend will name a local folder here.
+        data_dir = Path(location)
         config = config or KBConfig()
-        store = open_store(data_dir)
         try:
             stored_model, _ = store.meta.model()
             requested = encoder.name if encoder else model

@@ -176,6 +176,7 @@ class Store:
 
 
 def is_database_url(location: str | Path) -> bool:
+    """Whether `location` names a database server (scheme://…) rather than a data folder."""
     return isinstance(location, str) and "://" in location
 
 
