@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -36,7 +37,7 @@ class _Styles:
     """Paragraph styles for one font; wordWrap="CJK" lets lines break between any two characters."""
 
     def __init__(self, font: str) -> None:
-        def style(name: str, size: float, **extra) -> ParagraphStyle:
+        def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
             return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.6,
                                   wordWrap="CJK", **extra)
 
