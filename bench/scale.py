@@ -1,7 +1,9 @@
-"""Search at scale: one new process per collection size builds the product's indexes over synthetic
-chunks, times every retriever and each part of a hybrid search, and reports its memory.
+"""Search at scale: one new process per collection size builds a real knowledge base of synthetic
+chunks, times KnowledgeBase.search with every retriever and the steps inside it, and reports its memory.
 
 measure_size runs `python -m bench.worker SPEC.json`, which calls main here and prints one JSON object.
+The knowledge base is loaded through the store's and the indexes' public methods with precomputed
+vectors and tokens (bulk_load); every timed search is a KnowledgeBase.search that encodes its query.
 """
 
 from __future__ import annotations
@@ -18,17 +20,24 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.encoding import latency, make_encoder, timed
 from bench.machine import peak_rss_mb, rss_mb
+from bench.probes import Probes, Target
 from bench.synthetic import DOC_CHUNKS, SyntheticDocument, TextPool, synthetic_documents, unit_vectors
+from ingest.types import Chunk, Document
+from kb.config import KBConfig
+from kb.library import KnowledgeBase
+from kb.representation import embed_key, embedding_input, keyword_input
 
-BATCH = 10_000  # chunks added per call, like Indexes.sync's batches (a multiple of DOC_CHUNKS)
+if TYPE_CHECKING:
+    from index.embedder import Encoder
+
+BATCH = 10_000  # chunks committed and indexed per call (a multiple of DOC_CHUNKS)
 K = 10
 WARMUP = 5  # queries run (in every mode) before the timed ones
 
@@ -42,7 +51,6 @@ class SizeSpec:
     queries: list[str]
     model: str
     workdir: str
-    store: bool  # build a real SQLite knowledge base (else the indexes alone, in memory)
     approximate: bool  # also compare exact and approximate FAISS layouts
     profile: bool
     seed: int = 0
@@ -76,11 +84,8 @@ def all_vectors(size: int, dim: int, seed: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _store_document(store, doc: SyntheticDocument, number: int, seed: int) -> list[int]:
-    """Insert a synthetic document as ingest would (text = its chunks one per line); returns chunk ids."""
-    from ingest.types import Chunk, Document
-    from kb.representation import embed_key, embedding_input, keyword_input
-
+def _synthetic_document(doc: SyntheticDocument, number: int, seed: int) -> tuple[Document, list[Chunk]]:
+    """A synthetic document as the readers and the chunker would make it (text = its chunks one per line)."""
     offsets, at = [], 0
     for text in doc.chunk_texts:
         offsets.append((at, at + len(text)))
@@ -91,90 +96,75 @@ def _store_document(store, doc: SyntheticDocument, number: int, seed: int) -> li
                         format="txt")
     chunks = [Chunk(i, text, start, end, None, None) for i, (text, (start, end)) in
               enumerate(zip(doc.chunk_texts, offsets, strict=True))]
-    search_texts = [keyword_input(doc.title, (), text) for text in doc.chunk_texts]
-    keys = [embed_key(embedding_input(doc.title, (), text)) for text in doc.chunk_texts]
-    return store.commit_document(document, chunks, search_texts, keys, (), ("", {})).added
+    return document, chunks
 
 
-def build(spec: SizeSpec, pool: TextPool, encoder, config) -> tuple[object, dict]:
-    """The product's Indexes over `spec.size` synthetic chunks, under a real knowledge base when
-    spec.store (saved, then loaded back as opening it would); returns (knowledge base, build facts).
+def bulk_load(kb: KnowledgeBase, batch: list[SyntheticDocument], first_number: int, vectors: np.ndarray,
+              seed: int) -> np.ndarray:
+    """Commit synthetic documents with precomputed vectors, as an import commits each document (the
+    store's commit_document), and add them to the indexes with their known keyword tokens (what
+    Indexes.apply does after tokenizing); returns the chunk ids, in order. Reading, chunking,
+    encoding and tokenizing are what the synthetic data stands in for."""
+    model = kb.model_name
+    ids: list[int] = []
+    tokens: list[list[str]] = []
+    with kb.store.transaction():
+        kb.store.meta.record_model(model, int(vectors.shape[1]), kb.config.to_dict())
+        for j, doc in enumerate(batch):
+            document, chunks = _synthetic_document(doc, first_number + j, seed)
+            search_texts = [keyword_input(doc.title, (), text) for text in doc.chunk_texts]
+            keys = [embed_key(embedding_input(doc.title, (), text)) for text in doc.chunk_texts]
+            rows = vectors[len(ids) : len(ids) + len(keys)]
+            committed = kb.store.commit_document(document, chunks, search_texts, keys, (),
+                                                 (model, dict(zip(keys, rows, strict=True))))
+            ids += committed.added
+            tokens += doc.chunk_tokens
+    added = np.array(ids, dtype=np.int64)
+    kb.indexes.add_tokenized(added, vectors, tokens)
+    return added
 
-    Without a store the knowledge base is a stand-in holding what _rank uses.
-    """
-    from kb.indexes import Indexes
-    from kb.library import KnowledgeBase
 
-    kb = None
+def build(spec: SizeSpec, pool: TextPool, encoder: Encoder, config: KBConfig) -> tuple[Path, dict]:
+    """A knowledge base of `spec.size` synthetic chunks in spec.workdir, committed to its store and
+    indexed, its indexes saved as an import leaves them; returns (its data folder, build facts)."""
     directory = Path(spec.workdir) / "kb"
-    if spec.store:
-        kb = KnowledgeBase(directory, config=config, encoder=encoder)
-        with kb.store.transaction():
-            kb.store.meta.record_model(encoder.name, encoder.dim, config.to_dict())
-    indexes = Indexes(directory / "index", encoder.name, encoder.dim, config.bm25)
-    seconds = {"synthesise": 0.0, "store": 0.0, "dense": 0.0, "keyword": 0.0}
+    seconds = {"synthesise": 0.0, "store_and_index": 0.0}
     postings = documents = 0
-    next_id = 1
     clock = time.perf_counter()
-    for number, batch in enumerate(_batches(pool, spec.size, spec.seed)):
-        count = sum(len(d.chunk_texts) for d in batch)
-        tokens = [t for d in batch for t in d.chunk_tokens]
-        postings += sum(len(set(t)) for t in tokens)
-        now = time.perf_counter()
-        seconds["synthesise"] += now - clock
-        if kb is not None:
-            with kb.store.transaction():
-                stored = [_store_document(kb.store, d, documents + j, spec.seed) for j, d in enumerate(batch)]
-            ids = np.array([i for chunk_ids in stored for i in chunk_ids], dtype=np.int64)
-        else:
-            ids = np.arange(next_id, next_id + count, dtype=np.int64)
-        next_id += count
-        documents += len(batch)
-        seconds["store"] += time.perf_counter() - now
-        vectors = _batch_vectors(number, count, encoder.dim, spec.seed)
-        now = time.perf_counter()
-        indexes.dense.add(ids, vectors)
-        seconds["dense"] += time.perf_counter() - now
-        now = time.perf_counter()
-        indexes.keyword.add_tokenized(ids, tokens)
-        seconds["keyword"] += time.perf_counter() - now
-        clock = time.perf_counter()
-        if number % 10 == 9:
-            _log(f"  {spec.size:,} 片段：已建 {next_id - 1:,}")
-    facts = {
-        "chunks": len(indexes.dense),
-        "documents": documents,
-        "postings": postings,
-        "build_seconds": {key: round(value, 1) for key, value in seconds.items()},
-        "dense_layout": indexes.dense.layout,
-        "dense_nprobe": indexes.dense.nprobe,
-        "dense_measured_recall": indexes.dense.measured_recall,
-    }
-    if kb is None:
-        return SimpleNamespace(config=config, indexes=indexes, encode=_encode_like_kb(encoder, config)), facts
-    start = time.perf_counter()
-    indexes.generation = kb.store.generation()
-    indexes.save()
-    facts["save_seconds"] = round(time.perf_counter() - start, 1)
-    del indexes
-    gc.collect()
-    start = time.perf_counter()
-    kb.refresh_indexes()  # loads them from disk, as the first search after opening would
-    facts["load_seconds"] = round(time.perf_counter() - start, 1)
+    with KnowledgeBase(directory, config=config, encoder=encoder) as kb:
+        for number, batch in enumerate(_batches(pool, spec.size, spec.seed)):
+            count = sum(len(d.chunk_texts) for d in batch)
+            postings += sum(len(set(t)) for d in batch for t in d.chunk_tokens)
+            vectors = _batch_vectors(number, count, encoder.dim, spec.seed)
+            now = time.perf_counter()
+            seconds["synthesise"] += now - clock
+            bulk_load(kb, batch, documents, vectors, spec.seed)
+            documents += len(batch)
+            clock = time.perf_counter()
+            seconds["store_and_index"] += clock - now
+            if number % 10 == 9:
+                _log(f"  {spec.size:,} 片段：已建 {kb.count_chunks():,}")
+        start = time.perf_counter()
+        kb.refresh_indexes()  # records the store's generation in the indexes and saves them
+        save_seconds = time.perf_counter() - start
+        dense = kb.indexes.dense
+        facts = {
+            "chunks": kb.count_chunks(),
+            "documents": documents,
+            "postings": postings,
+            "build_seconds": {key: round(value, 1) for key, value in seconds.items()},
+            "save_seconds": round(save_seconds, 1),
+            "dense_layout": dense.layout,
+            "dense_nprobe": dense.nprobe,
+            "dense_measured_recall": dense.measured_recall,
+        }
     facts["disk_mb"] = {"knowledge_base": _megabytes(directory), "dense": _megabytes(directory / "index" / "dense"),
                         "keyword": _megabytes(directory / "index" / "keyword")}
-    return kb, facts
+    return directory, facts
 
 
 def _megabytes(directory: Path) -> int:
     return round(sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 2**20)
-
-
-def _encode_like_kb(encoder, config) -> Callable:
-    def encode(texts):
-        return encoder.encode(list(texts), batch_size=config.embedder.batch_size)
-
-    return encode
 
 
 def _time_each(queries: list[str], run: Callable[[int, str], object]) -> dict:
@@ -188,84 +178,62 @@ def _time_each(queries: list[str], run: Callable[[int, str], object]) -> dict:
     return latency(samples)
 
 
-class _Steps:
-    """Durations of named steps, collected across queries."""
+def search_steps() -> list[Target]:
+    """What KnowledgeBase.search calls, in order; names in parentheses run inside the step above them."""
+    import kb.library
+    import kb.search
+    from index.dense import DenseIndex
+    from index.keyword import KeywordIndex
+    from kb.embedding import Embeddings
+    from kb.store.chunks import Chunks
+    from kb.store.documents import Documents
+    from kb.store.meta import Meta
 
-    def __init__(self) -> None:
-        self.samples: dict[str, list[float]] = {}
-
-    def __call__(self, name: str, fn: Callable[[], object]) -> object:
-        start = time.perf_counter()
-        value = fn()
-        self.samples.setdefault(name, []).append(time.perf_counter() - start)
-        return value
-
-
-def _rank(kb, query: str, retriever: str, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """The k=10 ranking kb.search makes (kb.search.prepare + rank), without the store's part."""
-    from kb.search import prepare, rank
-
-    prepared = prepare(query, kb.indexes.keyword.tokenize_query, lambda text: kb.encode([text])[0], retriever,
-                       vector)
-    return rank(kb.indexes, prepared, K, None, retriever, kb.config.search)
-
-
-def hybrid_steps(kb, query: str, step: _Steps) -> int:
-    """One hybrid KnowledgeBase.search taken apart: each step timed on its own, in the order search
-    runs them (the store steps only with a store); returns the number of fused candidates.
-
-    This mirrors KnowledgeBase.search (kb/library.py) by hand: the report sets the sum of the steps
-    beside the measured whole, so a search that has changed since shows up as a gap.
-    """
-    from index.tokenize import tokenize
-    from kb.search import fuse, make_hits, normalise_query
-
-    config = kb.config.search
-    depth = max(K, config.candidates)
-    has_store = hasattr(kb, "store")
-    if has_store:  # "is anything imported?": the store's recorded dimension, then the index's size
-        step("store.meta + len(indexes)", lambda: (kb.store.meta.model(), len(kb.indexes)))
-    vector = step("encode", lambda: kb.encode([query])[0])
-    dense = step("dense.search", lambda: kb.indexes.dense.search(vector, depth))
-    text = normalise_query(query)
-    step("(keyword.tokenize, part of keyword.search)", lambda: tokenize(text))
-    keyword = step("keyword.search", lambda: kb.indexes.keyword.search(text, depth))
-    ranked = step("fuse", lambda: fuse(dense, keyword, config))
-    if has_store:
-        top = ranked[:K]
-        chunks = step("store.chunks", lambda: kb.store.chunks.get([cid for cid, _ in top]))
-        docs = step("store.document", lambda: kb.store.documents.many(
-            [chunks[cid].doc_id for cid, _ in top if cid in chunks]))
-        terms = step("keyword.query_terms", lambda: kb.indexes.keyword.query_terms(text))
-        step("make_hits", lambda: make_hits(top, chunks, docs, terms, config.snippet_chars))
-    return len(ranked)
+    return [
+        ("store.meta.model", Meta, "model"),
+        ("refresh_indexes", KnowledgeBase, "refresh_indexes"),
+        ("prepare", kb.library, "prepare"),
+        ("(encode, in prepare)", Embeddings, "encode"),
+        ("(keyword.tokenize_query, in prepare)", KeywordIndex, "tokenize_query"),
+        ("rank", kb.library, "rank"),
+        ("(dense.search, in rank)", DenseIndex, "search"),
+        ("(keyword.search_terms, in rank)", KeywordIndex, "search_terms"),
+        ("(fuse, in rank)", kb.search, "fuse"),
+        ("store.chunks.get", Chunks, "get"),
+        ("store.documents.many", Documents, "many"),
+        ("keyword.known_terms", KeywordIndex, "known_terms"),
+        ("make_hits", kb.library, "make_hits"),
+    ]
 
 
-def search_latencies(kb, queries: list[str], vectors: np.ndarray) -> tuple[dict, dict]:
-    """p50/p95 per query of rank_chunks for each retriever (k=10), with and without query encoding,
-    of the whole KnowledgeBase.search when `kb` has a store, and of each step of a hybrid search.
+def search_latencies(kb: KnowledgeBase, queries: list[str], vectors: np.ndarray) -> tuple[dict, dict]:
+    """p50/p95 per query of KnowledgeBase.search (k=10) with each retriever, of the query's encoding
+    alone, of a hybrid search given the query's vector (the search API's `vector`, for callers that
+    encode in batches), and of each step inside a hybrid search (see search_steps).
 
     Every mode runs once per query, in an order rotating from query to query, so that load from
     other processes, which comes and goes, falls on all of them alike.
     """
-    steps = _Steps()
-    candidates: list[int] = []
+    probes = Probes(search_steps(), keep=("rank",))
+
+    def steps(_i: int, query: str) -> None:
+        with probes:
+            kb.search(query, k=K)
+        probes.new_round()
+
     modes: dict[str, Callable[[int, str], object]] = {
         "encode": lambda i, q: kb.encode([q]),
-        "dense": lambda i, q: _rank(kb, q, "dense", vectors[i]),
-        "keyword": lambda i, q: _rank(kb, q, "keyword"),
-        "hybrid": lambda i, q: _rank(kb, q, "hybrid", vectors[i]),
-        "hybrid_with_encoding": lambda i, q: _rank(kb, q, "hybrid"),
-        "steps": lambda i, q: candidates.append(hybrid_steps(kb, q, steps)),
+        "dense": lambda i, q: kb.search(q, k=K, retriever="dense"),
+        "keyword": lambda i, q: kb.search(q, k=K, retriever="keyword"),
+        "hybrid_given_vector": lambda i, q: kb.search(q, k=K, vector=vectors[i]),
+        "hybrid": lambda i, q: kb.search(q, k=K),
+        "steps": steps,
     }
-    if hasattr(kb, "search"):
-        modes["kb_search"] = lambda i, q: kb.search(q, k=K)
     names = list(modes)
     for i, query in enumerate(queries[:WARMUP]):
         for name in names:
             modes[name](i, query)
-    steps.samples.clear()
-    candidates.clear()
+    probes.forget()
     samples: dict[str, list[float]] = {name: [] for name in names}
     for i, query in enumerate(queries):
         for j in range(len(names)):
@@ -274,23 +242,21 @@ def search_latencies(kb, queries: list[str], vectors: np.ndarray) -> tuple[dict,
             modes[name](i, query)
             samples[name].append(time.perf_counter() - start)
     del samples["steps"]
-    breakdown = {name: latency(values) for name, values in steps.samples.items()}
-    breakdown["fused_candidates_mean"] = round(float(np.mean(candidates)), 1)
+    breakdown: dict = {label: latency(probes.per_round(label)) for label, _, _ in probes.targets
+                       if probes.per_round(label)}
+    breakdown["fused_candidates_mean"] = round(float(np.mean([len(r) for r in probes.results["rank"]])), 1)
     out = {name: latency(values) for name, values in samples.items()}
     slowest = np.argsort(samples["keyword"])[::-1][:3]
     out["keyword"]["slowest"] = [[queries[i], round(samples["keyword"][i] * 1000, 1)] for i in slowest]
     return out, breakdown
 
 
-def profile_hybrid(kb, queries: list[str], top: int = 15) -> list[dict]:
-    """cProfile of hybrid searches (KnowledgeBase.search when there is a store): the costliest functions."""
+def profile_hybrid(kb: KnowledgeBase, queries: list[str], top: int = 15) -> list[dict]:
+    """cProfile of hybrid KnowledgeBase.search calls: the costliest functions."""
     profiler = cProfile.Profile()
     profiler.enable()
     for query in queries:
-        if hasattr(kb, "search"):
-            kb.search(query, k=K)
-        else:
-            _rank(kb, query, "hybrid")
+        kb.search(query, k=K)
     profiler.disable()
     return _top_functions(profiler, len(queries), top)
 
@@ -307,33 +273,36 @@ def _top_functions(profiler: cProfile.Profile, runs: int, top: int) -> list[dict
     return sorted(rows, key=lambda r: -r["self_ms"])[:top]
 
 
-def search_after_add(kb, pool: TextPool, query: str, seed: int, profile: bool, rounds: int = 3) -> dict:
-    """Adding one document (Indexes.add, as ingest does) drops the keyword index's cached weights:
-    the add, the first hybrid search after it and the one after that (medians over `rounds`), and
-    with `profile` the costliest functions of the last first-search."""
-    from kb.representation import keyword_input
+def search_after_add(kb: KnowledgeBase, pool: TextPool, query: str, workdir: Path, seed: int, profile: bool,
+                     rounds: int = 3) -> dict:
+    """Importing one document (a synthetic text file, through KnowledgeBase.ingest) changes the
+    average chunk length, so the keyword index recomputes its cached weights at the next search: the
+    import (and the index save inside it), the first hybrid search after it and the one after that
+    (medians over `rounds`), and with `profile` the costliest functions of the last first-search."""
+    from kb.indexes import Indexes
 
-    indexes = kb.indexes
-    next_id = int(indexes.dense.ids().max()) + 1
-    times: dict[str, list[float]] = {"add": [], "first_search": [], "next_search": []}
-    docs = synthetic_documents(pool, rounds * DOC_CHUNKS, seed + 1)
-    def search() -> None:
-        _rank(kb, query, "hybrid")
-
+    folder = workdir / "added"
+    folder.mkdir(parents=True, exist_ok=True)
+    times: dict[str, list[float]] = {"add": [], "index_save": [], "first_search": [], "next_search": []}
+    chunks: list[int] = []
     profiler = cProfile.Profile()
+    docs = synthetic_documents(pool, rounds * DOC_CHUNKS, seed + 1)
     for number, doc in zip(range(rounds), docs, strict=False):
-        ids = np.arange(next_id, next_id + len(doc.chunk_texts), dtype=np.int64)
-        next_id += len(ids)
-        vectors = unit_vectors(len(ids), indexes.dim, seed + 7919 + number)
-        texts = [keyword_input(doc.title, (), text) for text in doc.chunk_texts]
-        times["add"].append(timed(partial(indexes.add, ids, vectors, texts)))
+        path = folder / f"added-{number}.txt"
+        path.write_text(doc.title + "\n\n" + "\n".join(doc.chunk_texts), encoding="utf-8")
+        with Probes([("save", Indexes, "save")]) as probes:
+            start = time.perf_counter()
+            report = kb.ingest([path])
+            times["add"].append(time.perf_counter() - start)
+        times["index_save"].append(probes.seconds("save"))
+        chunks += [entry.chunks for entry in report.added]
         if number == rounds - 1 and profile:
             profiler.enable()
-        times["first_search"].append(timed(search))
+        times["first_search"].append(timed(lambda: kb.search(query, k=K)))
         profiler.disable()
-        times["next_search"].append(timed(search))
+        times["next_search"].append(timed(lambda: kb.search(query, k=K)))
     medians = {f"{key}_ms": round(float(np.median(v)) * 1000, 1) for key, v in times.items()}
-    out: dict = {"chunks_added": DOC_CHUNKS, **medians}
+    out: dict = {"chunks_added": round(float(np.median(chunks))) if chunks else 0, **medians}
     if profile:
         out["first_search_profile"] = _top_functions(profiler, 1, top=8)
     return out
@@ -374,40 +343,47 @@ def compare_layouts(size: int, dim: int, seed: int, queries: np.ndarray) -> dict
 
 def run(spec: SizeSpec) -> dict:
     """Everything measured at one size, in this process."""
-    from kb.config import KBConfig
-
     memory = {"start_mb": round(rss_mb())}
     encoder = make_encoder(spec.model)
     encoder.encode(["预热"])
     memory["with_model_mb"] = round(rss_mb())
     config = KBConfig()
     pool = TextPool.load(Path(spec.pool))
-    _log(f"  {spec.size:,} 片段：合成并建立索引…")
-    kb, facts = build(spec, pool, encoder, config)
+    _log(f"  {spec.size:,} 片段：合成并建立知识库…")
+    directory, facts = build(spec, pool, encoder, config)
     gc.collect()
-    memory["after_build_mb"] = round(rss_mb())
-    vectors = np.asarray(kb.encode(spec.queries))
-    _log(f"  {spec.size:,} 片段：测量检索延迟（{len(spec.queries)} 个问题）…")
-    # The first search loads jieba's dictionary and builds the keyword index's posting blocks.
-    facts["first_keyword_search_seconds"] = round(timed(lambda: _rank(kb, spec.queries[0], "keyword")), 2)
-    memory["after_first_search_mb"] = round(rss_mb())
-    result = {"size": spec.size, "store": spec.store, **facts}
-    result["latency"], result["hybrid_breakdown"] = search_latencies(kb, spec.queries, vectors)
-    if spec.profile:
-        result["profile"] = profile_hybrid(kb, spec.queries)
-    memory["steady_mb"] = round(rss_mb())
-    memory["peak_mb"] = round(peak_rss_mb())
-    result["memory"] = memory
-    result["after_add"] = search_after_add(kb, pool, spec.queries[0], spec.seed, spec.profile)
+    result, vectors = _search_measurements(spec, directory, encoder, config, pool, memory)
+    result = {"size": spec.size, **facts, **result}
     del pool
     if spec.approximate:
-        if hasattr(kb, "close"):
-            kb.close()
-        del kb
         gc.collect()
         _log(f"  {spec.size:,} 片段：比较精确与近似向量索引…")
         result["dense_layouts"] = compare_layouts(spec.size, encoder.dim, spec.seed, vectors)
     return result
+
+
+def _search_measurements(spec: SizeSpec, directory: Path, encoder: Encoder, config: KBConfig, pool: TextPool,
+                         memory: dict) -> tuple[dict, np.ndarray]:
+    """The knowledge base in `directory` opened again, as a user's process would (the first refresh
+    reads the saved indexes), and searched; returns the measurements and the queries' vectors."""
+    with KnowledgeBase(directory, config=config, encoder=encoder) as kb:
+        result: dict = {"load_seconds": round(timed(kb.refresh_indexes), 1)}
+        memory["after_build_mb"] = round(rss_mb())
+        vectors = np.asarray(kb.encode(spec.queries))
+        _log(f"  {spec.size:,} 片段：测量检索延迟（{len(spec.queries)} 个问题）…")
+        # The first search loads jieba's dictionary and builds the keyword index's posting blocks.
+        result["first_keyword_search_seconds"] = round(
+            timed(lambda: kb.search(spec.queries[0], k=K, retriever="keyword")), 2)
+        memory["after_first_search_mb"] = round(rss_mb())
+        result["latency"], result["hybrid_breakdown"] = search_latencies(kb, spec.queries, vectors)
+        if spec.profile:
+            result["profile"] = profile_hybrid(kb, spec.queries)
+        memory["steady_mb"] = round(rss_mb())
+        memory["peak_mb"] = round(peak_rss_mb())
+        result["memory"] = memory
+        result["after_add"] = search_after_add(kb, pool, spec.queries[0], Path(spec.workdir), spec.seed,
+                                               spec.profile)
+    return result, vectors
 
 
 def measure_size(spec: SizeSpec) -> dict:

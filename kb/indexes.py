@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -151,6 +151,16 @@ class Indexes:
                 self._fit(vectors)
                 self.dense.add(ids, vectors)
                 self.keyword.add(ids, search_texts)
+
+    def add_tokenized(self, ids: np.ndarray, vectors: np.ndarray, token_lists: Sequence[Sequence[str]]) -> None:
+        """add() for chunks whose keyword tokens the caller already holds: a bulk load of prepared
+        chunks (kb bench's synthetic millions) skips tokenizing each text again. The caller commits
+        the chunks to the store first; a refresh then records the generation."""
+        if len(ids):
+            with self.lock:
+                self._fit(vectors)
+                self.dense.add(ids, vectors)
+                self.keyword.add_tokenized(ids, token_lists)
 
     def _fit(self, vectors: np.ndarray) -> None:
         """The first vectors of a new knowledge base tell the dense index its dimension."""

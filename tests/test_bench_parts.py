@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 
 import numpy as np
 import pytest
+from conftest import FakeEncoder
 
 from bench.cli import sizes_arg
 from bench.corpus import passages
 from bench.encoding import latency
 from bench.machine import load_mark, others_load, peak_rss_mb, rss_mb
+from bench.probes import Probes
 from bench.run import BenchOptions, command_line, verdicts
-from bench.scale import BATCH, all_vectors
+from bench.scale import BATCH, all_vectors, bulk_load
 from bench.synthetic import DOC_CHUNKS, TextPool, build_pool, make_queries, synthetic_documents
 from index.tokenize import tokenize
 from ingest.normalize import for_search
+from kb.library import KnowledgeBase
+from kb.representation import embedding_input
 
 TEXTS = [
     ("推动高质量发展的几点思考",
@@ -99,20 +105,21 @@ def _entry(size: int, hybrid_p95: float, search_p95: float, steady: float, layou
     def lat(p95: float) -> dict:
         return {"p50_ms": p95 / 2, "p95_ms": p95, "mean_ms": p95 / 2, "n": 100}
 
-    return {"size": size, "latency": {"hybrid_with_encoding": lat(hybrid_p95), "kb_search": lat(search_p95)},
+    return {"size": size, "latency": {"hybrid_given_vector": lat(search_p95), "hybrid": lat(hybrid_p95)},
             "memory": {"steady_mb": steady, "peak_mb": steady + 100}, "dense_layout": layout,
             "dense_layouts": {"flat": {"recall@10": 1.0}, "flat16": {"recall@10": 0.97}}}
 
 
 def test_verdicts_compare_each_target_with_the_measured_figure():
-    result = {"scale": [_entry(100_000, 20.0, 60.0, 1500.0), _entry(1_000_000, 150.0, 150.0, 5000.0, "flat16"),
+    result = {"scale": [_entry(100_000, 60.0, 20.0, 1500.0), _entry(1_000_000, 150.0, 150.0, 5000.0, "flat16"),
                         {"size": 10_000, "error": "子进程退出码 -9"}]}
     found = {(v["target"], v["met"]) for v in verdicts(result)}
     met = {target for target, ok in found if ok}
     missed = {target for target, ok in found if not ok}
-    assert any("100,000" in t and "混合" in t for t in met)
-    assert any("100,000" in t and "KnowledgeBase.search" in t for t in missed)  # 60 ms > 50 ms
-    assert any("1,000,000" in t and "混合" in t for t in met)
+    # The target is the search a user waits for, query encoding included (60 ms > 50 ms), not the
+    # search given a vector (20 ms).
+    assert any("100,000" in t and "KnowledgeBase.search" in t for t in missed)
+    assert any("1,000,000" in t and "KnowledgeBase.search" in t for t in met)
     assert any("常驻" in t for t in met) and any("峰值" in t for t in met)
     assert any("flat16" in t for t in missed)  # recall 0.97 < 0.98
 
@@ -136,3 +143,62 @@ def test_memory_and_load_readings():
     load = others_load(mark)
     assert load["seconds"] >= 0 and load["others_cores"] >= 0 and load["own_cores"] >= 0
     assert peak_rss_mb() >= rss_mb() > 0
+
+
+def test_a_bulk_loaded_knowledge_base_is_an_ordinary_one(pool, tmp_path):
+    """bench.scale.bulk_load commits through the store and indexes with known tokens: what it leaves is
+    what an import leaves — vectors stored (rebuilding the indexes encodes nothing), indexes saved at
+    the store's generation, and KnowledgeBase.search finds a chunk by its own words."""
+    encoder = FakeEncoder()
+    docs = list(synthetic_documents(pool, DOC_CHUNKS + 10, seed=1))
+    with KnowledgeBase(tmp_path / "kb", encoder=encoder) as kb:
+        first = 0
+        for number, doc in enumerate(docs):
+            vectors = encoder.encode([embedding_input(doc.title, (), t) for t in doc.chunk_texts])
+            ids = bulk_load(kb, [doc], first, vectors, seed=1)
+            assert len(ids) == len(doc.chunk_texts) and number == first
+            first += 1
+        kb.refresh_indexes()
+        generation = kb.generation()
+    assert json.loads((tmp_path / "kb" / "index" / "manifest.json").read_text())["generation"] == generation
+    target = docs[1].chunk_texts[3]
+    query = embedding_input(docs[1].title, (), target)  # what was embedded for it: cosine 1 with itself
+
+    def top_hit(kb: KnowledgeBase) -> tuple[str, str]:
+        hit = kb.search(query, k=1, retriever="dense")[0]
+        return hit.text, hit.title
+
+    with KnowledgeBase(tmp_path / "kb", encoder=encoder) as kb:
+        assert kb.count_chunks() == DOC_CHUNKS + 10 and kb.count_documents() == 2
+        assert top_hit(kb) == (target, docs[1].title)
+        assert kb.search(target, k=3, retriever="keyword")  # the keyword index holds the known tokens
+    shutil.rmtree(tmp_path / "kb" / "index")
+    calls = encoder.texts_encoded
+    with KnowledgeBase(tmp_path / "kb", encoder=encoder) as kb:
+        assert top_hit(kb) == (target, docs[1].title)  # indexes rebuilt from the store
+        assert encoder.texts_encoded == calls + 1  # the query only: every chunk vector was stored
+
+
+def test_probes_time_the_real_calls_and_put_everything_back():
+    import bench.synthetic as module
+
+    class Base:
+        def inherited(self, x: int) -> int:
+            return x + 1
+
+    class Child(Base):
+        def own(self, x: int) -> int:
+            return self.inherited(x) * 2
+
+    original = module.unit_vectors
+    targets = [("own", Child, "own"), ("(inherited)", Child, "inherited"), ("vectors", module, "unit_vectors")]
+    with Probes(targets, keep=("own",)) as probes:
+        assert Child().own(1) == 4 and Child().own(2) == 6
+        probes.new_round()
+        assert module.unit_vectors(2, 3, seed=0).shape == (2, 3)
+    assert probes.calls == {"own": 2, "(inherited)": 2, "vectors": 1}
+    assert probes.results["own"] == [4, 6] and len(probes.durations["own"]) == 2
+    assert len(probes.per_round("own")) == 1 and probes.seconds("vectors") > 0
+    assert module.unit_vectors is original and "inherited" not in vars(Child) and Child().own(1) == 4
+    with pytest.raises(AttributeError), Probes([("gone", Child, "no_such_step")]):
+        pass
