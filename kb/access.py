@@ -30,6 +30,7 @@ ACTIONS = frozenset({
     "plan.delete",
     "session.edit",  # corrections to a session extracted from minutes
     "settings",  # rebuild the indexes, change the model or the chunker settings
+    "database.copy",  # fill a new, empty knowledge base with a copy of another (kb migrate)
 })
 
 

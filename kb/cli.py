@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from importlib.metadata import EntryPoint, entry_points
-from pathlib import Path
 
 # Idle torch threads spin by default and, on 2 busy cores, slow encoding ~5x; must be set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -49,7 +48,11 @@ def _register_extra(sub, entry: EntryPoint) -> None:
 def build_parser(extra: Iterable[EntryPoint] | None = None) -> argparse.ArgumentParser:
     """The parser of every command: kb's own, then the installed extras (`extra` replaces those)."""
     parser = argparse.ArgumentParser(prog="kb", description="学习资料库：理论学习中心组的文档知识库与语义检索")
-    parser.add_argument("--data", type=Path, help="数据目录（默认 $KB_DATA 或 ~/.local/share/kb）")
+    # A string, not a Path: a database server's postgresql://… URL must reach the library as it was typed.
+    parser.add_argument("--data", help="数据目录，或数据库地址 postgresql://主机/数据库"
+                                       "（默认 $KB_DATA 或 ~/.local/share/kb）")
+    parser.add_argument("--local", help="知识库在数据库服务器上时，本机保存其索引与上传文件的目录"
+                                        "（默认 $KB_LOCAL 或 ~/.local/share/kb-servers/…）")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     for module in MODULES:
         module.register(sub)

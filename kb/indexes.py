@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from filelock import FileLock
 
 from index.dense import DenseIndex
 from index.keyword import BM25Params, KeywordIndex
@@ -63,6 +64,10 @@ class Indexes:
         self.generation = -1
         self.loaded = False  # the saved files were read (or found unusable) by the first refresh
         self.lock = threading.RLock()
+        # Other processes on this machine may keep the same folder (two app servers of one database, or
+        # the CLI beside the UI): the files are read and written under a lock file, so a process never
+        # loads one index of one save and the other of another.
+        self.files_lock = FileLock(str(self.directory) + ".lock")
 
     def __len__(self) -> int:
         return len(self.dense)
@@ -80,7 +85,10 @@ class Indexes:
             generation = store.generation()
             first = not self.loaded
             if first:
-                self._load_saved()
+                if self._load_saved() and self.generation > generation:
+                    # Saved from a later state than the store's (a database restored from a backup):
+                    # the same chunk ids may now hold other text, so start from nothing.
+                    self.dense, self.keyword, self.generation = DenseIndex(self.dim or 1), KeywordIndex(self.bm25), -1
                 self.loaded = True
             if self.generation == generation:
                 return False
@@ -135,7 +143,8 @@ class Indexes:
         """Drop both indexes and build them again from the store (for `model`, vectors of `dim`)."""
         with self.lock:
             generation = store.generation()
-            shutil.rmtree(self.directory, ignore_errors=True)
+            with self.files_lock:
+                shutil.rmtree(self.directory, ignore_errors=True)
             self.model, self.dim = model, dim
             self.dense, self.keyword = DenseIndex(dim), KeywordIndex(self.bm25)
             for records in store.chunks.batches():
@@ -184,14 +193,19 @@ class Indexes:
             return
         with self.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self.dense.save(self.directory / "dense")
-            self.keyword.save(self.directory / "keyword")
-            _write_json_atomic(self.directory / "manifest.json", asdict(self._manifest()))
+            with self.files_lock:
+                self.dense.save(self.directory / "dense")
+                self.keyword.save(self.directory / "keyword")
+                _write_json_atomic(self.directory / "manifest.json", asdict(self._manifest()))
 
     def _load_saved(self) -> bool:
         """Load the saved indexes if they were built the way we would build them now."""
-        if self.dim is None:  # the store holds no vectors yet: whatever is on disk is stale
+        if self.dim is None or not self.directory.is_dir():  # no vectors yet, or nothing saved
             return False
+        with self.files_lock:
+            return self._load_files()
+
+    def _load_files(self) -> bool:
         try:
             saved = json.loads((self.directory / "manifest.json").read_text(encoding="utf-8"))
             if (saved.get("format"), saved.get("model"), saved.get("dim"), saved.get("bm25")) != (

@@ -1,6 +1,7 @@
 """The knowledge base facade: the one object the CLI and the UI talk to, and the composition root.
 
     kb = open_kb(data_dir)            # store + indexes + embeddings + guard + services
+    kb = open_kb("postgresql://…")    # the same on a database server; indexes in a folder on this machine
     kb.ingest / kb.search / kb.documents / kb.delete / kb.reindex / kb.stats …
     kb.lists / kb.plans / kb.archive  # the services it owns, under the same guard
     kb.acting_as(actor)               # a view of the same knowledge base acting for someone else
@@ -13,8 +14,9 @@ indexes guard themselves.
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,7 @@ from kb.archive import Archive
 from kb.config import KBConfig, settings_mismatch
 from kb.embedding import Embeddings, load_encoder
 from kb.errors import InvalidInput, KBError, ModelMismatch, SettingsMismatch
+from kb.following import ChangeFollower
 from kb.indexes import Indexes
 from kb.ingesting import Ingestor
 from kb.lists import ReadingLists
@@ -49,24 +52,57 @@ from kb.representation import embed_key, embedding_input, keyword_input
 from kb.search import best_per_document, make_hits, prepare, rank
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
+from kb.store.copy import copy_store
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
 
 __all__ = [
-    "ENV_DATA", "FUSION_METHODS", "RETRIEVERS", "SUPPORTED_SUFFIXES", "KnowledgeBase", "ReadOptions",
-    "default_cache_path", "default_data_dir", "load_encoder", "open_kb",
+    "ENV_DATA", "ENV_LOCAL", "FUSION_METHODS", "RETRIEVERS", "SUPPORTED_SUFFIXES", "KnowledgeBase", "ReadOptions",
+    "default_cache_path", "default_data_dir", "describe_location", "is_database_url", "load_encoder", "migrate",
+    "open_kb",
 ]
 
-ENV_DATA = "KB_DATA"
+ENV_DATA = "KB_DATA"  # the data folder, or a database server's postgresql://… URL
+ENV_LOCAL = "KB_LOCAL"  # for a knowledge base on a server: the folder on this machine for its indexes and uploads
+Location = str | Path
 
 
-def default_data_dir() -> Path:
-    """KB_DATA if set, else the per-user data folder (~/.local/share/kb)."""
-    if os.environ.get(ENV_DATA):
-        return Path(os.environ[ENV_DATA]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "kb"
+def _user_data() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def default_data_dir() -> Location:
+    """KB_DATA if set (a folder, or a postgresql://… URL kept as it is), else ~/.local/share/kb."""
+    value = os.environ.get(ENV_DATA)
+    if value:
+        return value if is_database_url(value) else Path(value).expanduser()
+    return _user_data() / "kb"
+
+
+def describe_location(location: Location) -> str:
+    """A data folder or database URL as a person may see it: a URL loses its password."""
+    text = str(location)
+    if not is_database_url(text):
+        return text
+    text = re.sub(r"^([a-z]+://[^:/@]*):[^@/]*@", r"\1@", text)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", text)
+
+
+def _location(data_dir: Location | None) -> Location:
+    """A database URL stays a string (a Path would fold its "//"); anything else is a folder."""
+    if data_dir is None:
+        return default_data_dir()
+    return str(data_dir) if is_database_url(data_dir) else Path(data_dir)
+
+
+def server_local_dir(description: str, instance: str) -> Path:
+    """Where a knowledge base on a database server keeps, on this machine, what each app server has
+    of its own: the derived indexes (index/, rebuilt from the database when missing) and the files
+    uploaded through this server (uploads/). Named after the database (without any password) and
+    the knowledge base's instance id, so a database created again under the same name starts afresh."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", description.split("://", 1)[-1]).strip("_")[:80]
+    return _user_data() / "kb-servers" / f"{readable}-{instance[:12]}"
 
 
 @dataclass
@@ -80,6 +116,8 @@ class _Shared:
     indexes: Indexes
     write_lock: threading.RLock
     cache: EmbeddingCache | None
+    on_server: bool  # the store is a database server's (the data folder is only this machine's part)
+    follower: ChangeFollower | None = None
 
 
 class KnowledgeBase:
@@ -96,20 +134,26 @@ class KnowledgeBase:
         embedding_cache: str | Path | None = None,
         check_settings: bool = True,
         actor: Actor = LOCAL_ADMIN,
+        local_dir: str | Path | None = None,
     ):
-        """Open (creating if needed) the knowledge base in `data_dir`.
+        """Open (creating if needed) the knowledge base in `data_dir`: a folder, or a postgresql://… URL.
 
         `embedding_cache` is the file of a vector cache shared with other knowledge bases (eval,
         bench). `check_settings=False` opens one built with other chunker/BM25 settings, for
-        `kb reindex` to rebuild it with the current ones.
+        `kb reindex` to rebuild it with the current ones. `local_dir`, for a knowledge base on a
+        database server, is this machine's folder for its indexes and uploads (default:
+        server_local_dir).
         """
-        location: str | Path = str(data_dir) if data_dir is not None and is_database_url(data_dir) \
-            else Path(data_dir) if data_dir else default_data_dir()
-        store = open_store(location)  # a server's URL is refused until its backend exists (kb.store.open_store)
-        # Where the derived indexes live: the data folder. A server backend will name a local folder here.
-        data_dir = Path(location)
+        location = _location(data_dir)
+        store = open_store(location)
         config = config or KBConfig()
         try:
+            # Where the derived indexes (and uploads) live: the data folder itself, or for a database
+            # server a folder on this machine; each app server keeps and catches up its own.
+            if is_database_url(location):
+                data_dir = Path(local_dir) if local_dir else server_local_dir(store.describe(), store.meta.instance())
+            else:
+                data_dir = Path(location)
             stored_model, _ = store.meta.model()
             requested = encoder.name if encoder else model
             if requested and stored_model and requested != stored_model:
@@ -131,7 +175,8 @@ class KnowledgeBase:
         embeddings = Embeddings(store, model_name, encoder=encoder, batch_size=config.embedder.batch_size,
                                 cache=cache, show_progress=show_progress)
         indexes = Indexes(data_dir / "index", model_name, store.meta.model()[1], config.bm25)
-        self._bind(_Shared(data_dir, config, store, embeddings, indexes, threading.RLock(), cache), actor)
+        self._bind(_Shared(data_dir, config, store, embeddings, indexes, threading.RLock(), cache,
+                           is_database_url(location)), actor)
         self._owner = True
 
     def _bind(self, shared: _Shared, actor: Actor) -> None:
@@ -152,6 +197,9 @@ class KnowledgeBase:
     # ---- lifecycle --------------------------------------------------------------------------------
     def close(self) -> None:
         if self._owner:
+            if self._shared.follower is not None:
+                self._shared.follower.stop()
+                self._shared.follower = None
             self._shared.store.close()
             if self._shared.cache is not None:
                 self._shared.cache.close()
@@ -169,7 +217,19 @@ class KnowledgeBase:
 
     @property
     def data_dir(self) -> Path:
+        """The data folder; for a knowledge base on a database server, this machine's folder of it
+        (its indexes and the files uploaded here)."""
         return self._shared.data_dir
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the knowledge base lives on a database server (shared by several app servers)."""
+        return self._shared.on_server
+
+    @property
+    def location(self) -> str:
+        """Where the knowledge base is, to show a person: the data folder, or the database (never a password)."""
+        return self.store.describe() if self.on_server else str(self.data_dir)
 
     @property
     def config(self) -> KBConfig:
@@ -220,6 +280,16 @@ class KnowledgeBase:
         """Bring the indexes up to date with the store (loading them on first use): changes made by
         another process become searchable here. Cheap when nothing changed."""
         self.indexes.refresh(self.store, self.embeddings.of_chunks)
+
+    def follow_changes(self, notices: bool = True, interval: float | None = None) -> ChangeFollower:
+        """Keep the indexes caught up in a background thread (an app server calls this once): they are
+        loaded now, and another process's change is caught up as soon as its notice arrives (PostgreSQL),
+        or within `interval` seconds by polling (`notices=False`, or SQLite). Stopped by close()."""
+        shared = self._shared
+        if shared.follower is None:
+            feed = shared.store.listen if notices else (lambda: None)
+            shared.follower = ChangeFollower(self.refresh_indexes, feed, interval).start()
+        return shared.follower
 
     # ---- ingest -------------------------------------------------------------------------------------
     @mutation("document.import")
@@ -350,6 +420,17 @@ class KnowledgeBase:
         return {"model": self.model_name, "documents": self.count_documents(),
                 "chunks": self.count_chunks(), "rechunked": rechunked, "dropped_vectors": dropped}
 
+    @mutation("database.copy")
+    def copy_from(self, source: Location, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+        """Copy a whole knowledge base (every table of every record family, ids kept) into this one,
+        which must be empty; returns the rows copied per table. Reopen this one to use what came
+        with it (its model and settings); its indexes are built from the copied vectors."""
+        source_store = open_store(_location(source))
+        try:
+            return copy_store(source_store, self.store, progress)
+        finally:
+            source_store.close()
+
     def _rechunk_all(self) -> int:
         """Chunk stored texts again with the current chunker settings; returns documents changed."""
         changed = 0
@@ -375,6 +456,8 @@ class KnowledgeBase:
         index_bytes = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) if index_dir.exists() else 0
         return {
             "data_dir": str(self.data_dir),
+            "location": self.location,
+            "on_server": self.on_server,
             "format_version": self.store.format_version,
             "documents": len(docs),
             "theory": sum(d.kind == "theory" for d in docs),
@@ -388,6 +471,14 @@ class KnowledgeBase:
             "tags": dict(self.tags()),
             "last_ingest": self.last_ingest(),
         }
+
+
+def migrate(source: Location, target: Location, progress: Callable[[str, int], None] | None = None,
+            local_dir: str | Path | None = None) -> dict[str, int]:
+    """`kb migrate SRC DST`: copy the knowledge base at `source` into a new, empty one at `target`
+    (a folder or a postgresql://… URL, either way round); returns the rows copied per table."""
+    with open_kb(target, check_settings=False, local_dir=local_dir) as kb:
+        return kb.copy_from(source, progress)
 
 
 def open_kb(data_dir: str | Path | None = None, **kwargs: Any) -> KnowledgeBase:

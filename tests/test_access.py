@@ -21,7 +21,8 @@ from kb.plans import Plans
 # Every public method, sorted into changes (with the action the guard is told) and reads. A new
 # public method fails test_every_public_method_is_declared until it is added to one of the two.
 MUTATIONS = {
-    KnowledgeBase: {"ingest": "document.import", "delete": "document.delete", "reindex": "settings"},
+    KnowledgeBase: {"ingest": "document.import", "delete": "document.delete", "reindex": "settings",
+                    "copy_from": "database.copy"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
                    "remove": "list.edit", "move": "list.edit"},
@@ -32,7 +33,7 @@ MUTATIONS = {
 READS = {
     KnowledgeBase: {"acting_as", "close", "encode", "embed", "refresh_indexes", "search", "documents", "document",
                     "chunks", "text", "pages", "tags", "count_documents", "count_chunks", "generation",
-                    "last_ingest", "stats"},
+                    "last_ingest", "stats", "follow_changes"},
     ReadingLists: {"names", "all", "get"},
     Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
@@ -116,7 +117,7 @@ def kb(kb_location, tmp_path, monkeypatch):
         yield kb
 
 
-def test_every_change_enters_the_guard_and_no_write_escapes_it(kb):
+def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     record = kb.recorder
     first = {}
 
@@ -124,6 +125,10 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb):
         actions = record.actions_of(call)
         first[(cls, name)] = actions[0] if actions else None
 
+    with KnowledgeBase(tmp_path / "source", encoder=FakeEncoder()) as source:
+        source.lists.create("复制来的清单")
+    change(KnowledgeBase, "copy_from", lambda: kb.copy_from(tmp_path / "source"))  # only into an empty one
+    assert kb.lists.names() == ["复制来的清单"]
     change(KnowledgeBase, "ingest", lambda: kb.ingest([kb.corpus["lianzheng"].parent]))
     doc = next(d for d in kb.documents() if d.kind == "theory")
     minutes = next(d for d in kb.documents() if d.kind == "minutes")

@@ -248,15 +248,15 @@ def test_a_damaged_database_file_is_one_clear_line(tmp_path):
     assert "删除" not in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_a_postgresql_url_is_refused_until_its_backend_exists(tmp_path, monkeypatch):
-    from kb.errors import KBError
+def test_an_unknown_database_url_is_one_line_and_makes_no_folder(tmp_path, monkeypatch):
+    from kb.errors import InvalidInput
     from kb.library import KnowledgeBase
 
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(KBError, match="PostgreSQL"):
-        open_store("postgresql://127.0.0.1/test")
-    with pytest.raises(KBError, match="PostgreSQL"):
-        KnowledgeBase("postgresql://127.0.0.1/test")
+    with pytest.raises(InvalidInput, match="mysql://"):
+        open_store("mysql://127.0.0.1/test")
+    with pytest.raises(InvalidInput, match="postgresql://"):
+        KnowledgeBase("mysql://127.0.0.1/test")
     assert list(tmp_path.iterdir()) == []  # no folder named after the URL
 
 

@@ -1,5 +1,5 @@
 """The CLI's command modules; each adds its subcommands with register(subparsers)."""
 
-from kb.commands import documents, evaluate, lists, plans
+from kb.commands import database, documents, evaluate, lists, plans
 
-MODULES = [documents, lists, plans, evaluate]
+MODULES = [documents, lists, plans, evaluate, database]

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from kb.errors import InvalidInput
 from kb.records import DATE, Filters
 
 
+def local_dir_from_args(args: argparse.Namespace) -> str | None:
+    """--local, else $KB_LOCAL: this machine's folder of a knowledge base on a database server."""
+    from kb.library import ENV_LOCAL
+
+    return getattr(args, "local", None) or os.environ.get(ENV_LOCAL) or None
+
+
 def open_from_args(args: argparse.Namespace, **kwargs):
     """The knowledge base named by --data (imported late: `kb --help` should not load torch)."""
     from kb.library import open_kb
 
-    return open_kb(args.data, show_progress=sys.stderr.isatty(), **kwargs)
+    return open_kb(args.data, show_progress=sys.stderr.isatty(), local_dir=local_dir_from_args(args), **kwargs)
 
 
 def print_json(data) -> None:

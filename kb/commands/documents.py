@@ -160,7 +160,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print_json(stats)
         return 0
     last = stats["last_ingest"]
-    print(f"数据目录  {stats['data_dir']}（格式版本 {stats['format_version']}）")
+    if stats["on_server"]:
+        print(f"数据库    {stats['location']}（格式版本 {stats['format_version']}）")
+        print(f"本机目录  {stats['data_dir']}（索引与上传文件）")
+    else:
+        print(f"数据目录  {stats['data_dir']}（格式版本 {stats['format_version']}）")
     print(f"文档      {stats['documents']} 篇（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}），"
           f"{stats['characters']} 字")
     print(f"片段      {stats['chunks']}")
@@ -183,7 +187,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if report.added or report.updated:
         print_report(report)
     print(f"示例知识库就绪：{stats['documents']} 篇文档（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}），"
-          f"数据目录 {stats['data_dir']}")
+          f"{'数据库' if stats['on_server'] else '数据目录'} {stats['location']}")
     return 0
 
 

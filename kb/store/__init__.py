@@ -2,6 +2,7 @@
 (kb.records) and backend-neutral errors (kb.errors.Conflict, NotFound, StoreUnavailable, StoreDamaged).
 
     store = open_store(location)      # a folder → SQLite in <folder>/kb.sqlite3; postgresql://… → PostgreSQL
+                                      #   (kb/store/postgres.py: a schema of a database, reached through a pool)
     store.documents / store.chunks / store.embeddings / store.lists / store.plans / store.sessions /
     store.meta / store.ingest_runs    # one record family each, each a small class with its SQL
     with store.transaction(): …       # several family calls in one transaction
@@ -58,9 +59,9 @@ from pathlib import Path
 import numpy as np
 
 from ingest.types import Chunk, Document
-from kb.errors import InvalidInput, KBError
+from kb.errors import InvalidInput
 from kb.records import DocumentRecord
-from kb.store.backend import Backend
+from kb.store.backend import Backend, ChangeFeed
 from kb.store.chunks import Chunks
 from kb.store.documents import Documents
 from kb.store.embeddings import Vectors
@@ -92,6 +93,7 @@ class Store:
 
     def __init__(self, backend: Backend):
         self.backend = backend
+        self.dialect = backend.dialect
         try:
             self.format_version = migrate(backend, migrations_for(backend.dialect))
         except BaseException:
@@ -106,6 +108,16 @@ class Store:
         self.plans = PlanRows(backend)
         self.sessions = SessionEdits(backend)
 
+    def families(self) -> list[object]:
+        """The record families, parents before children (a family's tables may refer to an earlier
+        family's): the order `kb migrate` copies them in."""
+        return [self.meta, self.documents, self.chunks, self.embeddings, self.ingest_runs, self.lists,
+                self.plans, self.sessions]
+
+    def tables(self) -> list[str]:
+        """Every table the families own (each family's TABLES), in copying order."""
+        return [table for family in self.families() for table in family.TABLES]  # type: ignore[attr-defined]
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self.backend.transaction():
@@ -113,6 +125,10 @@ class Store:
 
     def generation(self) -> int:
         return self.meta.generation()
+
+    def listen(self) -> ChangeFeed | None:
+        """Notices of other processes' changes, where the backend sends them (else None: poll)."""
+        return self.backend.listen()
 
     def close(self) -> None:
         self.backend.close()
@@ -185,8 +201,10 @@ def open_store(location: str | Path) -> Store:
     if is_database_url(location):
         scheme = str(location).split("://", 1)[0].lower()
         if scheme in ("postgresql", "postgres"):
-            raise KBError("本版本尚不支持 PostgreSQL 数据库：请用 --data 指定一个本地数据目录")
-        raise InvalidInput(f"不认识的数据库地址 {scheme}://…：请用 --data 指定一个本地数据目录")
+            from kb.store.postgres import PostgresBackend  # psycopg loads only for a server
+
+            return Store(PostgresBackend(str(location)))
+        raise InvalidInput(f"不认识的数据库地址 {scheme}://…：--data 应为本地数据目录或 postgresql://主机/数据库")
     folder = Path(location)
     if folder.exists() and not folder.is_dir():
         raise InvalidInput(f"数据目录 {folder} 是一个文件：请用 --data 指定一个文件夹")

@@ -7,11 +7,21 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 # A result row: read by column name only (row["id"], never row[0]); it also has keys(). sqlite3.Row
 # and psycopg's dict rows both are.
 Row = Mapping[str, Any]
+
+
+class ChangeFeed(Protocol):
+    """Notices that another process changed the store (a backend that can send them: PostgreSQL)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Block until a notice comes (True) or `timeout` seconds pass (False)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class Backend(ABC):
@@ -56,6 +66,12 @@ class Backend(ABC):
     def fetch_column(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """The first column of every row."""
         return [row[next(iter(row.keys()))] for row in self.fetch_all(sql, params)]
+
+    def stream(self, sql: str, params: Sequence[Any] = (), batch: int = 2000) -> Iterator[list[Row]]:
+        """The rows of a large query in batches (a backend may keep memory flat with a cursor)."""
+        rows = self.fetch_all(sql, params)
+        for start in range(0, len(rows), batch):
+            yield rows[start : start + batch]
 
     def in_slices(self, values: Sequence[Any]) -> Iterator[tuple[list[Any], str]]:
         """`values` in slices small enough to bind, each with its "?,?,…" placeholders for `IN (…)`."""
@@ -120,6 +136,29 @@ class Backend(ABC):
     def migration_lock(self) -> None:
         """Inside the migration transaction: keep other processes from migrating at the same time.
         SQLite's BEGIN IMMEDIATE already does; PostgreSQL takes an advisory lock."""
+        return None
+
+    # ---- change notices -------------------------------------------------------------------------
+    def notify_change(self, generation: int) -> None:
+        """Inside the transaction that moved the generation: tell other processes when it commits.
+        A backend without notices does nothing; its readers poll the generation."""
+        return None
+
+    def listen(self) -> ChangeFeed | None:
+        """A feed of other processes' change notices, or None where there are none (poll instead)."""
+        return None
+
+    # ---- catalog (kb migrate copies table by table) ---------------------------------------------
+    @abstractmethod
+    def table_names(self) -> list[str]:
+        """The knowledge base's tables, as the database lists them."""
+
+    @abstractmethod
+    def columns(self, table: str) -> list[str]:
+        """A table's column names, in their order."""
+
+    def after_copy(self, table: str) -> None:
+        """Rows were inserted with explicit ids: let generated ids continue after them."""
         return None
 
     # ---- the rest -------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ def _record(r: Row) -> ChunkRecord:
 class Chunks:
     """The chunks table."""
 
+    TABLES = ("chunks",)  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

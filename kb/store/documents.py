@@ -77,6 +77,8 @@ _ORDER = {
 class Documents:
     """The documents and document_tags tables."""
 
+    TABLES = ("documents", "document_tags")  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

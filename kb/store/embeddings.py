@@ -15,6 +15,7 @@ class Vectors:
     def __init__(self, backend: Backend, table: str = "embeddings"):
         self.db = backend
         self.table = table
+        self.TABLES = (table,)  # what `kb migrate` copies (the table varies: the shared cache has its own)
 
     def get(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by key; missing keys are absent."""

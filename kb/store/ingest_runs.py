@@ -11,6 +11,8 @@ from kb.store.backend import Backend
 class IngestRuns:
     """The ingest_runs table."""
 
+    TABLES = ("ingest_runs",)  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

@@ -38,6 +38,8 @@ def _item(r: Row) -> ReadingItem:
 class ReadingListRows:
     """The reading_lists and reading_list_items tables."""
 
+    TABLES = ("reading_lists", "reading_list_items")  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from kb.store.backend import Backend
 
@@ -11,6 +12,8 @@ GENERATION = "generation"
 
 class Meta:
     """The meta key/value table and the counters table."""
+
+    TABLES = ("meta", "counters")  # what `kb migrate` copies, parents first
 
     def __init__(self, backend: Backend):
         self.db = backend
@@ -33,9 +36,21 @@ class Meta:
         """Count one change (inside the caller's transaction); returns the new generation.
 
         One UPDATE … RETURNING: the row lock it takes makes concurrent writers count one after the other.
+        A backend that can notify other processes (PostgreSQL) tells them when the transaction commits.
         """
-        return int(self.db.fetch_value(
+        generation = int(self.db.fetch_value(
             "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", (GENERATION,)))
+        self.db.notify_change(generation)
+        return generation
+
+    # ---- identity -------------------------------------------------------------------------------
+    def instance(self) -> str:
+        """A random id given to the knowledge base the first time it is asked (kept; never copied by
+        `kb migrate`): a database dropped and created again under the same name is not mistaken for
+        the old one by the indexes an app server keeps of it."""
+        self.db.execute("INSERT INTO meta(key, value) VALUES ('instance', ?) ON CONFLICT(key) DO NOTHING",
+                        (uuid.uuid4().hex,))
+        return str(self.get("instance"))
 
     # ---- what built the knowledge base ----------------------------------------------------------
     def model(self) -> tuple[str | None, int | None]:

@@ -15,6 +15,8 @@ _MONTH_FIELDS = ("theme", "format", "note", "list_id")
 class PlanRows:
     """The plans and plan_months tables."""
 
+    TABLES = ("plans", "plan_months")  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

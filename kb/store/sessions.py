@@ -22,6 +22,8 @@ def _edit(r: Row) -> SessionEdit:
 class SessionEdits:
     """The session_edits table."""
 
+    TABLES = ("session_edits",)  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,6 +90,14 @@ class SqliteBackend(Backend):
     def fetch_column(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return [row[0] for row in self.db.execute(sql, params)]
 
+    def stream(self, sql: str, params: Sequence[Any] = (), batch: int = 2000) -> Iterator[list[Row]]:
+        try:
+            cursor = self.db.execute(sql, params)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        except sqlite3.Error as e:
+            raise self.translate(e) from e
+
     # ---- transactions ---------------------------------------------------------------------------
     @_translated
     def _begin(self) -> None:
@@ -103,6 +111,14 @@ class SqliteBackend(Backend):
     def _rollback(self) -> None:
         if self.db.in_transaction:  # SQLite may have rolled back already (e.g. after disk full)
             self.db.execute("ROLLBACK")
+
+    # ---- catalog --------------------------------------------------------------------------------
+    def table_names(self) -> list[str]:
+        return self.fetch_column("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                 "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name")
+
+    def columns(self, table: str) -> list[str]:
+        return [row["name"] for row in self.fetch_all(f'PRAGMA table_info("{table}")')]
 
     # ---- the rest -------------------------------------------------------------------------------
     def split_script(self, script: str) -> list[str]:

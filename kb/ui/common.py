@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from typing import TypeVar
 import streamlit as st
 
 from kb.errors import KBError
-from kb.library import KnowledgeBase, default_data_dir, open_kb
+from kb.library import ENV_LOCAL, KnowledgeBase, default_data_dir, describe_location, open_kb
 from kb.ui.text import list_name_for, unique_name
 
 log = logging.getLogger(__name__)
@@ -35,15 +36,20 @@ mark { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; 
 
 
 # ---- loading ------------------------------------------------------------------------------------
-def data_dir() -> Path:
-    """The data directory: KB_DATA (scripts/start.sh sets it), else the per-user default."""
+def data_dir() -> str | Path:
+    """The data directory (or a database server's URL): KB_DATA (scripts/start.sh sets it), else the
+    per-user default."""
     return default_data_dir()
 
 
-def open_knowledge_base(path: Path) -> KnowledgeBase:
+def open_knowledge_base(path: str | Path) -> KnowledgeBase:
     """Open the knowledge base in `path` with the model it records (tests replace this function to
-    inject an encoder)."""
-    return open_kb(path)
+    inject an encoder). On a database server the indexes live in $KB_LOCAL (or the default folder),
+    and are kept caught up with the other app servers' changes in the background."""
+    kb = open_kb(path, local_dir=os.environ.get(ENV_LOCAL) or None)
+    if kb.on_server:
+        kb.follow_changes()
+    return kb
 
 
 def warm_up(kb: KnowledgeBase) -> threading.Event:
@@ -67,10 +73,10 @@ def warm_up(kb: KnowledgeBase) -> threading.Event:
 @st.cache_resource(show_spinner="正在打开资料库…")
 def load_kb(path: str) -> KnowledgeBase:
     """One KnowledgeBase (and model) per process, shared by every browser session."""
-    kb = open_knowledge_base(Path(path))
+    kb = open_knowledge_base(path)  # a str: a database URL must not become a Path
     if kb.count_chunks():
         kb.refresh_indexes()  # read from disk (or brought up to date) before the first search
-    _MODEL_READY[path] = warm_up(kb)
+    _MODEL_READY[str(kb.data_dir)] = warm_up(kb)
     return kb
 
 
@@ -115,7 +121,7 @@ def run_page(module: str) -> None:
         kb = current_kb()
     except KBError as e:
         st.error(str(e))
-        st.info(f"数据目录：{data_dir()}（由环境变量 KB_DATA 指定）")
+        st.info(f"数据目录：{describe_location(data_dir())}（由环境变量 KB_DATA 指定）")
         return
     try:
         page = importlib.import_module(f"kb.ui.{module}")
@@ -141,7 +147,7 @@ def page(module: str, title: str, icon: str, *, default: bool = False) -> st.Pag
 def sidebar_summary(kb: KnowledgeBase) -> None:
     with st.sidebar:
         count = kb.count_documents()
-        st.caption(f"资料库：{count} 篇文档 · 数据目录 {kb.data_dir}")
+        st.caption(f"资料库：{count} 篇文档 · {'数据库' if kb.on_server else '数据目录'} {kb.location}")
 
 
 # ---- empty knowledge base -----------------------------------------------------------------------

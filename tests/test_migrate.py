@@ -1,0 +1,98 @@
+"""`kb migrate`: a whole knowledge base moves from SQLite to PostgreSQL and back, and nothing changes:
+the same counts in every table and the same hits, scores included, for a sample of searches."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FakeEncoder, StoreLocations
+from kb_fixtures import write_corpus
+
+from kb.cli import main
+from kb.errors import InvalidInput
+from kb.library import KnowledgeBase, migrate
+from kb.store import open_store
+from kb.store.copy import UnknownTables
+
+QUERIES = ["八项规定", "新质生产力", "群众反映强烈的突出问题", "基层治理 网格化", "全面从严治党主体责任"]
+
+
+@pytest.fixture
+def pg(tmp_path):
+    locations = StoreLocations("postgresql", tmp_path)
+    yield locations
+    locations.cleanup()
+
+
+def build(folder, docs):
+    """A small knowledge base with something in every record family."""
+    with KnowledgeBase(folder, encoder=FakeEncoder()) as kb:
+        kb.ingest([docs], tags=["2024年"])
+        kb.lists.draft("廉政清单", "党风廉政建设", k=3)
+        kb.lists.create("空清单", topic="发展")
+        kb.plans.create(2025, "全面从严治党", themes=["党风廉政建设", "高质量发展"])
+        kb.plans.set_month(2025, 1, list_name="廉政清单")
+        minutes = next(d for d in kb.documents() if d.kind == "minutes")
+        kb.archive.edit_session(minutes.id, host="李明", attendees=["张建华", "李明"])
+
+
+def snapshot(location) -> dict:
+    """Everything a person could see of a knowledge base, and the rows of every table."""
+    with KnowledgeBase(location, encoder=FakeEncoder()) as kb:
+        rows = {table: kb.store.backend.fetch_value(f"SELECT count(*) FROM {table}") for table in kb.store.tables()}
+        del rows["meta"]  # holds each database's own format version and instance id besides what is copied
+        return {
+            "rows": rows,
+            "generation": kb.generation(),
+            "documents": [(d.id, d.title, d.tags, d.chunk_count, d.added_at) for d in kb.documents()],
+            "searches": [[(h.chunk_id, h.doc_id, round(h.score, 5)) for h in kb.search(q, k=5)] for q in QUERIES],
+            "lists": [(r.name, [(i.position, i.doc_id, i.title) for i in r.items]) for r in kb.lists.all()],
+            "plans": [(p.year, p.main_line, [(m.theme, m.list_name) for m in p.months]) for p in kb.plans.all()],
+            "sessions": [(s.doc_id, s.host, s.attendees) for s in kb.archive.sessions()],
+            "settings": (kb.store.meta.model(), kb.store.meta.settings()),
+        }
+
+
+def test_sqlite_to_postgresql_and_back_changes_nothing(pg, tmp_path, fake_model, capsys):
+    corpus = write_corpus(tmp_path / "docs")
+    build(tmp_path / "county", corpus["lianzheng"].parent)
+    before = snapshot(tmp_path / "county")
+    assert all(before["rows"].values()) and all(before["searches"])  # every table has rows to copy
+
+    province = pg.new("province")
+    assert main(["migrate", str(tmp_path / "county"), province]) == 0
+    assert "迁移完成" in capsys.readouterr().out
+    assert snapshot(province) == before
+
+    assert main(["migrate", province, str(tmp_path / "back"), "--json"]) == 0
+    assert snapshot(tmp_path / "back") == before
+    with KnowledgeBase(province, encoder=FakeEncoder()) as kb:  # the copy goes on living: new ids follow the old
+        kb.lists.create("迁移后新建")
+        more = tmp_path / "more"
+        more.mkdir()
+        (more / "新文档.txt").write_text("新的一篇文档：学习贯彻党的二十届三中全会精神。", encoding="utf-8")
+        assert len(kb.ingest([more]).added) == 1 and kb.count_documents() == 5
+        assert kb.lists.names()[0] == "迁移后新建"
+
+
+def test_a_table_no_record_family_owns_stops_the_copy_before_it_starts(pg, tmp_path, fake_model):
+    build(tmp_path / "county", write_corpus(tmp_path / "docs")["lianzheng"].parent)
+    store = open_store(tmp_path / "county")
+    store.backend.execute("CREATE TABLE roster_extra(id INTEGER PRIMARY KEY, name TEXT)")
+    store.close()
+    province = pg.new("province")
+    with pytest.raises(UnknownTables, match="roster_extra"):
+        migrate(tmp_path / "county", province)
+    with KnowledgeBase(province, encoder=FakeEncoder()) as kb:
+        assert kb.count_documents() == 0 and kb.lists.names() == []
+
+
+def test_only_into_an_empty_knowledge_base(pg, tmp_path, fake_model):
+    corpus = write_corpus(tmp_path / "docs")
+    build(tmp_path / "county", corpus["lianzheng"].parent)
+    province = pg.new("province")
+    with KnowledgeBase(province, encoder=FakeEncoder()) as kb:
+        kb.lists.create("已有的清单")
+    with pytest.raises(InvalidInput, match="不是空的"):
+        migrate(tmp_path / "county", province)
+    with pytest.raises(InvalidInput, match="同一个"):
+        migrate(province, province)
