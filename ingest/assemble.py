@@ -1,4 +1,5 @@
-"""Turn a reader's Extracted text into a Document: headings, title, date, kind and minutes fields."""
+"""Turn a reader's Extracted text into a Document: headings, title, date, kind, minutes fields, 公文 parts
+and the marks on its first page."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import hashlib
 import re
 from pathlib import Path
 
-from ingest.dates import document_date
+from ingest.dates import dated
 from ingest.extracted import Extracted
+from ingest.gongwen import organisations, recognise
 from ingest.headings import pattern_headings
+from ingest.marks import HEAD_LINES, find_marks, mark_line
 from ingest.minutes import looks_like_minutes, parse_minutes
-from ingest.types import KINDS, MINUTES, THEORY, Document
+from ingest.types import KINDS, MINUTES, THEORY, Document, GongwenInfo, Page
 
 MAX_TITLE_LINE = 50
 _NOT_A_TITLE = re.compile(r"[。；，,;]$|^[^:：]{1,8}[:：]")  # a sentence, or a "时间：…" field line
@@ -27,10 +30,21 @@ def build_document(
     base = max((h.level for h in explicit), default=0)
     found = pattern_headings(text, skip=frozenset(h.start for h in explicit), base_level=base)
     headings = tuple(sorted((*explicit, *found), key=lambda h: h.start))
-    title = extracted.title or _first_line_title(text) or path.stem
+    found_title = extracted.title or _first_line_title(text)
+    gongwen = recognise(text, title=found_title)
+    title = _official_title(found_title, gongwen) or path.stem
     is_minutes = kind == MINUTES or (kind is None and looks_like_minutes(title, text))
     minutes = parse_minutes(text, headings) if is_minutes else None
-    date = (minutes.date if minutes else None) or document_date(text, path.name)
+    metadata = dict(extracted.metadata)
+    if minutes and minutes.date:
+        date, metadata["date_source"] = minutes.date, "minutes"
+    elif gongwen and gongwen.date:
+        date, metadata["date_source"] = gongwen.date, "date_line"
+    else:
+        date, source = dated(text, path.name, title=title, metadata=extracted.metadata)
+        if source:
+            metadata["date_source"] = source
+    marks = find_marks(_first_page_head(text, extracted.pages, extracted.metadata))
     return Document(
         path=str(path),
         title=title,
@@ -42,9 +56,33 @@ def build_document(
         pages=extracted.pages,
         headings=headings,
         minutes=minutes,
-        metadata=dict(extracted.metadata),
+        metadata=metadata,
         warnings=tuple(extracted.warnings),
+        gongwen=gongwen,
+        classification=marks.classification,
+        handling_marks=marks.handling,
     )
+
+
+def _official_title(found: str | None, gongwen: GongwenInfo | None) -> str | None:
+    """The 公文 title replaces what the reader found when that is the issuer's mark ("中共XX县委文件", the
+    largest type on a red-header page) or nothing, or when a document number vouches for the 公文 form."""
+    if not gongwen or not gongwen.title:
+        return found
+    if not found or gongwen.number or organisations(re.sub(r"\s*文\s*件$", "", found)):
+        return gongwen.title
+    return found
+
+
+def _first_page_head(text: str, pages: tuple[Page, ...], metadata) -> list[str]:
+    """Where marks are printed: the first lines of the first page with text (and its last lines, the foot
+    of a cover), the page header a DOCX keeps apart, and the running lines a PDF's layout clean-up dropped."""
+    extra = [line for key in ("page_header", "running_lines") for line in metadata.get(key, "").split("\n")]
+    page = next((p for p in pages if p.end > p.start), None)
+    if page is None:
+        return text.split("\n", HEAD_LINES)[:HEAD_LINES] + extra
+    lines = text[page.start : page.end].split("\n")
+    return lines[:HEAD_LINES] + lines[HEAD_LINES:][-3:] + extra
 
 
 _OCCASION_LINE = re.compile(r"(?:\d{4}年|[一二〇零○]{4}年|在)")
@@ -55,7 +93,9 @@ def _first_line_title(text: str) -> str | None:
 
     A second line starting with a dash (——副标题) is the subtitle and belongs to the title.
     """
-    lines = text.split("\n", 2)
+    lines = text.split("\n", 12)
+    while len(lines) > 1 and mark_line(lines[0]) is not None:  # 份号, 密级, 内部资料 stand above the title
+        lines = lines[1:]
     first = lines[0].strip()
     if not first or len(first) > MAX_TITLE_LINE or _NOT_A_TITLE.search(first):
         return None

@@ -54,6 +54,30 @@ def for_search(text: str) -> str:
     return text
 
 
+def fold_characters(text: str) -> str:
+    """The search form character by character: full-width folded, lower case, traditional characters
+    mapped by OpenCC's character table without its phrases. For fingerprints, which need the same form for
+    the same text fast (t2s with phrases costs ~0.1 s per 20,000 characters), not the right word."""
+    return text.translate(_SEARCH_TABLE).translate(_t2s_characters())
+
+
+@lru_cache(maxsize=1)
+def _t2s_characters() -> dict[int, str]:
+    import opencc
+
+    table: dict[int, str] = {}
+    try:
+        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            source, targets = line.split("\t", 1)
+            target = targets.split(" ")[0]
+            if len(source) == 1 and target != source:
+                table[ord(source)] = target
+    except (OSError, ValueError):
+        return {}  # dictionaries not where expected: traditional and simplified copies just differ
+    return table
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> Callable[[str], str]:
     """Traditional to simplified conversion of a text."""

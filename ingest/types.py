@@ -6,6 +6,10 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.twins import TwinSignature
 
 THEORY = "theory"
 MINUTES = "minutes"
@@ -57,6 +61,34 @@ class MinutesInfo:
 
 
 @dataclass(frozen=True)
+class GongwenInfo:
+    """The parts of an official document (公文, GB/T 9704) recognised in its text (ingest/gongwen.py)."""
+
+    issuers: tuple[str, ...] = ()  # 发文机关, joint issuers in order ("中共中央", "国务院")
+    number: str | None = None  # 发文字号 in the standard's form: "中发〔2024〕3号"
+    title: str | None = None  # 公文标题, lines joined, without 《》
+    recipients: tuple[str, ...] = ()  # 主送机关
+    date: str | None = None  # 成文日期 (or a speech's delivery date), ISO
+    kind: str | None = None  # 文种: 通知, 意见, 讲话, 报告 … (ingest.gongwen.KINDS)
+
+    @property
+    def issuer(self) -> str | None:
+        """The issuers as one display string (joint issuers joined by 、)."""
+        return "、".join(self.issuers) or None
+
+    @property
+    def year(self) -> str | None:
+        return self.date[:4] if self.date else None
+
+    def citation(self, page: int | None = None) -> str | None:
+        """《关于……的意见》（中发〔2024〕3号）第3页 — what an export cites; None without a title."""
+        if not self.title:
+            return None
+        number = f"（{self.number}）" if self.number else ""
+        return f"《{self.title}》{number}" + (f"第{page}页" if page else "")
+
+
+@dataclass(frozen=True)
 class Document:
     """A file read and normalised: display text plus structure and metadata."""
 
@@ -72,6 +104,16 @@ class Document:
     minutes: MinutesInfo | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)  # JSON-serialisable extras
     warnings: tuple[str, ...] = ()  # non-fatal notes for the ingest report (Chinese)
+    gongwen: GongwenInfo | None = None  # official-document parts, when the text has that form
+    classification: str | None = None  # 密级 mark on the first page, normalised: "机密★1年", "秘密", …
+    handling_marks: tuple[str, ...] = ()  # 内部资料, 注意保存 … printed on the first page
+
+    @cached_property
+    def signature(self) -> TwinSignature:
+        """The near-duplicate signature of the text (computed on first use; see ingest/twins.py)."""
+        from ingest.twins import signature  # deferred: only importing needs it, and it pulls datasketch
+
+        return signature(self.text)
 
     def page_at(self, offset: int) -> int | None:
         """Page number containing character `offset`, or None for unpaged documents (and the

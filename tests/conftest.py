@@ -6,6 +6,7 @@ import atexit
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ def load_script(name: str):
     """scripts/<name>.py imported as a module, so tests can call its functions."""
     spec = importlib.util.spec_from_file_location(f"kb_script_{name}", REPO / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
     spec.loader.exec_module(module)
     return module
 

@@ -83,12 +83,29 @@ def read_docx(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> 
         )
         if value and str(value).strip()
     }
+    header = _page_header(document)
+    if header:
+        metadata["page_header"] = header
     first_heading = builder.headings[0].title if builder.headings else None
     title = (core.title or "").strip() or title_style_text or first_heading
     return Extracted(builder.text, headings=tuple(builder.headings), title=title, metadata=metadata)
 
 
 _FIX = "请用Word或WPS打开该文件，另存为DOCX格式后重新导入"
+
+
+def _page_header(document: WordDocument) -> str:
+    """The first page's header text (页眉): where a unit may print 内部资料 or a classification mark."""
+    try:
+        section = document.sections[0]
+        headers = [section.first_page_header] if section.different_first_page_header_footer else []
+        headers.append(section.header)
+        # A header "linked to previous" has no part of its own; asking for its paragraphs would add one.
+        present = [header for header in headers if not header.is_linked_to_previous]
+        lines = [p.text.strip() for header in present for p in header.paragraphs if p.text.strip()]
+    except (IndexError, KeyError, AttributeError, ValueError):  # no section, or a dangling header part
+        return ""
+    return "\n".join(dict.fromkeys(lines))
 
 
 def _paragraph_styles(document: WordDocument) -> dict[str | None, tuple[str, int | None]]:

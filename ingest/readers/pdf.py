@@ -69,6 +69,11 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions, budget: Budget) -> E
             builder.add(paragraph)
     builder.end_page()
     metadata = _metadata(reader, len(raw_pages))
+    # The first page's header and footer lines, dropped from the text as running lines, still say what the
+    # document is: a journal issue ("观察与思考 2019年第9期"), a classification mark printed on every page.
+    running = _dropped_lines(raw_pages[0], stripped[0]) if raw_pages else []
+    if running:
+        metadata["running_lines"] = "\n".join(running)
     # What the text layer held and what was dropped as running headers, footers and page numbers.
     metadata["text_layer_chars"] = str(sum(len("".join(line.split())) for lines in raw_pages for line in lines))
     metadata["running_lines_removed"] = str(sum(map(len, raw_pages)) - sum(map(len, stripped)))
@@ -213,7 +218,30 @@ def _metadata(reader: pypdf.PdfReader, pages: int) -> dict[str, str]:
         value = _text_value(info.get(key)) if info else None
         if value:
             found[name] = value
+    created = _created(reader) if info else None
+    if created:
+        found["created"] = created
     return found
+
+
+def _dropped_lines(raw: list[str], kept: list[str]) -> list[str]:
+    remaining = list(kept)
+    dropped = []
+    for line in raw:
+        if line in remaining:
+            remaining.remove(line)
+        elif any(c.isalpha() for c in line):  # page numbers say nothing
+            dropped.append(" ".join(line.split()))
+    return dropped
+
+
+def _created(reader: pypdf.PdfReader) -> str | None:
+    """/CreationDate as an ISO timestamp; a malformed date only loses this field."""
+    try:
+        created = reader.metadata.creation_date if reader.metadata else None
+    except Exception:  # noqa: BLE001 - pypdf raises on dates it cannot parse
+        return None
+    return created.isoformat() if created else None
 
 
 def _info(reader: pypdf.PdfReader) -> DocumentInformation | None:
