@@ -86,7 +86,7 @@ _DATE_LINE_REST = re.compile(
     r"|[（(]?\s*(?:星期|周)[一二三四五六日天]\s*[）)]?"  # 2021年12月24日 星期五
     rf"|{_CLAUSE}{{0,30}}?(?:在|于){_CLAUSE}{{0,80}}?(?:会|上|讲话|报告|发言|致辞){_CLAUSE}{{0,40}}"  # ——…日在……会议上
     rf"|{_CLAUSE}{{0,60}}?(?:通过|印发|发布|公布|修订|修正|施行|签发)"  # （2023年3月13日…会议通过）
-    rf"|[，,]\s*[\u4e00-\u9fff·]{{2,12}}"  # （2018年7月25日，约翰内斯堡）
+    rf"|[，,]\s*[\u4e00-\u9fff·]{{2,12}}[）)]"  # （2018年7月25日，约翰内斯堡）
     rf"|[\u4e00-\u9fff ]{{1,10}}"  # 2023年5月4日会议: a short heading that opens with its date
     r")[）)]?。?$"
 )
@@ -103,12 +103,12 @@ def date_line(line: str) -> str | None:
         return None
     opened = _DATE_LINE_OPEN.match(line)
     body = line[opened.end() if opened else 0 :]
-    for offset, iso, _ in find_dates(body):
+    for offset, iso, precision in find_dates(body):
         if offset != 0:
             break
-        match_end = _date_end(body)
-        rest = body[match_end:].strip()
-        if _DATE_LINE_REST.match(rest):
+        rest = body[_date_end(body) :].strip()
+        # Words after a bare year or month make a title ("2024年工作总结"), not a date line.
+        if (precision == 3 or not rest.strip("）)")) and _DATE_LINE_REST.match(rest):
             return iso
         break
     issue = _ISSUE_LINE.search(line)

@@ -64,8 +64,9 @@ _NUMBER = (
     rf"(?P<prefix>[\u4e00-\u9fffA-Za-z]{{1,16}}?)\s*[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*"
     rf"[{re.escape(_CLOSE)}]\s*(?:第\s*)?(?P<seq>\d{{1,5}})\s*号"
 )
-_SIGNER = r"签\s*发\s*人\s*[:：]\s*[\u4e00-\u9fff·\s、，,]{2,30}"
-_NUMBER_LINE = re.compile(rf"^(?:{_SIGNER}\s*)?{_NUMBER}(?:\s*{_SIGNER})?$")
+_SIGNER = r"签\s*发\s*人\s*[:：]\s*[\u4e00-\u9fff·]{2,5}(?:[、，,\s]+[\u4e00-\u9fff·]{2,5})*"
+_SIGNER_FIRST = r"签\s*发\s*人\s*[:：]\s*[\u4e00-\u9fff·]{2,5}(?:[、，,][\u4e00-\u9fff·]{2,5})*\s+"
+_NUMBER_LINE = re.compile(rf"^(?:{_SIGNER_FIRST})?{_NUMBER}(?:\s*{_SIGNER})?$")
 _ORDER_NUMBER_LINE = re.compile(r"^第\s*(?P<seq>\d{1,6})\s*号$")  # under 中华人民共和国国务院令
 
 _SALUTATION = re.compile(r"们|^各位|^尊敬的")  # 同志们：, 各位代表： address people, not organs
@@ -88,6 +89,7 @@ _ISSUE_LINE = re.compile(
 )
 _BACK_MATTER = re.compile(r"^(?:抄\s*送|抄\s*报|主\s*送|分\s*送|发\s*送|印\s*发)[:：]|印\s*发$|^[（(].*[）)]$|^附\s*件")
 _SPEECH_SUBTITLE = re.compile(r"^[—―-]{1,2}\s*\S*在.+(?:讲话|报告|发言|致辞|演讲|讲课|党课|辅导)$")
+_FIELD_LINE = re.compile(r"^[^：:，,。]{1,6}[：:]")  # 来源：人民日报, 作者：…
 _CONTINUATION = re.compile(r"^[。，、；：！？）》」』”’,.;:!?)]")
 _PERSON_LINE = re.compile(r"^[\u4e00-\u9fff](?:\s[\u4e00-\u9fff]){1,3}$")  # 习 近 平: a speaker's spaced name
 
@@ -141,13 +143,13 @@ def organisations(line: str) -> tuple[str, ...]:
     """The organisation names a line consists of (joint issuers separated by spaces or 、), else ()."""
     parts: list[str] = []
     for part in (p for p in _ORG_SPLIT.split(line.strip()) if p):
-        if _is_org(part):
-            parts.append(part)
-            continue
         pieces = _ORG_AND.split(part)  # 全国政协和中央军委, 中共中央和国务院
-        if len(pieces) < 2 or not all(_is_org(piece) for piece in pieces):
+        if len(pieces) > 1 and all(_is_org(piece) for piece in pieces):
+            parts.extend(pieces)
+        elif _is_org(part):
+            parts.append(part)
+        else:
             return ()
-        parts.extend(pieces)
     return tuple(parts)
 
 
@@ -159,7 +161,7 @@ def recipients(line: str) -> tuple[str, ...]:
     body = line[:-1].strip()
     if not body or _SALUTATION.search(body) or not _RECIPIENT_WORD.search(body):
         return ()
-    if len(body) <= 6 and not body.startswith("各"):  # 时间：, 地点：, 主持人： are field labels
+    if len(body) <= 6 and not body.startswith("各") and not organisations(body):  # 时间：, 主持人： are labels
         return ()
     return tuple(part.strip() for part in _RECIPIENT_SPLIT.split(body) if part.strip())
 
@@ -253,6 +255,7 @@ class _Head:
             if (
                 len(line) > MAX_TITLE_LINE
                 or re.search(r"[。；;，,：:]$", line)
+                or _FIELD_LINE.match(line)
                 or (parts and _PERSON_LINE.match(line))
             ):
                 break

@@ -30,9 +30,9 @@ SHINGLE = 5  # characters; 4 makes same-theme reports too alike, 6+ loses retype
 PERMUTATIONS = 256
 SEED = 1
 MIN_SHINGLES = 50  # a text shorter than ~55 characters has no signature: it cannot be told apart
-TWIN_THRESHOLD = 0.75  # share of the shorter text found in the longer one
+TWIN_THRESHOLD = 0.8  # share of the shorter text found in the longer one (distinct: ≤ 0.74, copies: ≥ 0.85)
 MIN_SIZE_RATIO = 0.5  # the shorter text has at least half the longer one's shingles
-LSH_THRESHOLD = 0.3  # Jaccard at which LSH offers a candidate: a 0.75 overlap at ratio 0.5 is J ≈ 0.33
+LSH_THRESHOLD = 0.3  # Jaccard at which LSH offers a candidate: a 0.8 overlap at ratio 0.5 is J ≈ 0.36
 SCHEME = f"minhash-affine32-k{SHINGLE}-p{PERMUTATIONS}-s{SEED}"  # stored signatures are only comparable within one
 
 _FORMAT = b"KBT1"
