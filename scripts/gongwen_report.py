@@ -151,9 +151,11 @@ def gov(shared: Path, folder: Path) -> Iterator[Scored]:
         yield score(Scored(record["type"], record["id"], expected, read_document(path)))
 
 
-def pdfs(shared: Path) -> Iterator[Scored]:
+def pdfs(shared: Path, names: set[str] | None = None) -> Iterator[Scored]:
     base = shared / PDFS
     for record in _records(base / "manifest.jsonl"):
+        if names is not None and record["file"] not in names:
+            continue
         facts = PDF_FACTS.get(record["file"], {})
         expected = Expected(None, None, None, facts.get("date"), None)
         doc = read_document(base / "original" / record["file"], options=ReadOptions(ocr=False))
