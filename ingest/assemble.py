@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from ingest.dates import dated
@@ -36,6 +37,7 @@ def build_document(
     is_minutes = kind == MINUTES or (kind is None and looks_like_minutes(title, text))
     minutes = parse_minutes(text, headings) if is_minutes else None
     metadata = dict(extracted.metadata)
+    date: str | None
     if minutes and minutes.date:
         date, metadata["date_source"] = minutes.date, "minutes"
     elif gongwen and gongwen.date:
@@ -74,7 +76,7 @@ def _official_title(found: str | None, gongwen: GongwenInfo | None) -> str | Non
     return found
 
 
-def _first_page_head(text: str, pages: tuple[Page, ...], metadata) -> list[str]:
+def _first_page_head(text: str, pages: tuple[Page, ...], metadata: Mapping[str, str]) -> list[str]:
     """Where marks are printed: the first lines of the first page with text (and its last lines, the foot
     of a cover), the page header a DOCX keeps apart, and the running lines a PDF's layout clean-up dropped."""
     extra = [line for key in ("page_header", "running_lines") for line in metadata.get(key, "").split("\n")]
