@@ -333,21 +333,33 @@ def _signature(lines: Sequence[str]) -> tuple[tuple[str, ...], str | None, str |
         line = body[k]
         when = _pure_date(line)
         signed_here: tuple[str, ...] = ()
-        if when is None:  # "中共XX县委 2024年3月15日" on one line
-            split = re.match(r"^(?P<org>.+?)\s+(?P<date>\S+日)$", line)
-            if split and _pure_date(split.group("date")):
-                signed_here = organisations(split.group("org"))
-                when = _pure_date(split.group("date")) if signed_here else None
+        glued = False
+        if when is None:
+            # "中共XX县委 2024年3月15日" on one line, or glued to the last sentence by a PDF's line joining
+            # ("……分发工作。中共XX县委办公室2024年3月15日"): organs, then the date, after the last sentence.
+            end = _TRAILING_DATE.search(line)
+            if end and _pure_date(end.group(0)):
+                before = _SENTENCE_END.split(line[: end.start()])
+                signed_here = organisations(before[-1])
+                glued = len(before) > 1
+                when = _pure_date(end.group(0)) if signed_here else None
         if when is None:
             continue
         issuers = list(signed_here)
-        for above in reversed(body[max(0, k - 3) : k]):
+        for above in [] if glued else reversed(body[max(0, k - 3) : k]):
             names = organisations(above)
             if not names:
                 break
             issuers[:0] = names
         return tuple(dict.fromkeys(issuers)), when, issue_date
     return (), None, issue_date
+
+
+_TRAILING_DATE = re.compile(
+    r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零○一二三四五六七八九]{4}年[十一二三四五六七八九]{1,2}月"
+    r"[十一二三四五六七八九]{1,3}日)\s*$"
+)
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 
 
 def _pure_date(line: str) -> str | None:

@@ -226,3 +226,11 @@ def test_official_documents_read_from_docx_pdf_and_txt(tmp_path):
         assert (doc.gongwen.number, doc.gongwen.kind, doc.gongwen.date) == ("清发〔2024〕3号", "意见", "2024-03-15")
         assert doc.title == "中共清河县委员会关于进一步加强理论学习中心组学习的意见", path  # not the red header
         assert doc.date == "2024-03-15" and doc.metadata["date_source"] == "date_line"
+
+
+def test_a_signature_glued_to_the_last_sentence_by_pdf_line_joining():
+    """A PDF whose signature is not indented has it joined to the last paragraph; it is still the 成文日期."""
+    info = recognise("关于开展专题学习的通知\n各支部：\n请按时参加。中共清河县委办公室2024年3月15日")
+    assert (info.issuers, info.date) == (("中共清河县委办公室",), "2024-03-15")
+    quoted = recognise("关于开展专题学习的通知\n各支部：\n会议定于2024年3月15日")
+    assert quoted.date is None and quoted.issuers == ()
