@@ -101,7 +101,7 @@ def recognise(text: str, *, title: str | None = None) -> GongwenInfo | None:
     if not lines:
         return None
     head = _Head(lines[:HEAD_LINES])
-    tail_issuers, tail_date, issue_date = _signature(lines[-TAIL_LINES:] if len(lines) > 3 else [])
+    tail_issuers, tail_date, issue_date = _signature(lines[max(head.body, 1) :][-TAIL_LINES:])
     found_title = head.title or (_clean_title(title) if title and kind_of(_clean_title(title)) else None)
     delegated = _delegated_issuers(lines[:HEAD_LINES], found_title)
     opening = _RESOLUTION_OPENING.match(lines[head.body] if head.body < len(lines) else "")
