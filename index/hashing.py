@@ -58,3 +58,7 @@ class HashingEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self.vector(t) for t in texts])
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Queries hash like any text."""
+        return self.encode(texts)

@@ -80,6 +80,11 @@ class Embeddings:
         """Encode without looking anything up (a query is encoded once and not kept)."""
         return self.encoder.encode(list(texts), batch_size=self.batch_size, show_progress=show_progress)
 
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode search queries: models trained with prompts (e5: "query: ") encode them unlike passages."""
+        encode_query = getattr(self.encoder, "encode_query", None)  # encoders written before prompts lack it
+        return encode_query(list(texts)) if encode_query else self.encode(texts)
+
     # ---- vectors by key -------------------------------------------------------------------------
     def lookup(self, keys: Sequence[str], inputs: Callable[[list[str]], list[str]], *, persist: bool = True,
                on_encode: Callable[[int], None] | None = None) -> Looked:

@@ -81,6 +81,7 @@ def run_eval(
     max_queries: int | None = None,
     data_dir: Path | None = None,
     cache_path: Path | None = None,
+    model: str | None = None,
     open_kb: Callable | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
@@ -89,7 +90,8 @@ def run_eval(
 
     `fusion` replaces the default SearchConfig.fusion (e.g. "rrf" for equal-weight reciprocal rank
     fusion), everything else staying default. Vectors are cached in `cache_path` (default: the
-    per-user embedding cache), so a second run on the same set encodes nothing but the queries.
+    per-user embedding cache), so a second run on the same set encodes nothing but the queries;
+    `model` is the encoder (default: that of a new knowledge base).
     """
     from kb.library import KnowledgeBase, default_cache_path
 
@@ -104,7 +106,8 @@ def run_eval(
         corpus_dir = Path(tmp) / "corpus"
         names = write_corpus(beir, corpus_dir)
         kb = (open_kb or KnowledgeBase)(
-            data_dir or Path(tmp) / "data", config=config, embedding_cache=cache_path or default_cache_path()
+            data_dir or Path(tmp) / "data", config=config, embedding_cache=cache_path or default_cache_path(),
+            **({"model": model} if model else {}),
         )
         try:
             progress(f"导入 {len(names)} 篇文档…")
@@ -114,7 +117,7 @@ def run_eval(
             corpus_of = {d.id: names.get(Path(d.path).name) for d in kb.documents()}
             progress(f"检索 {len(query_ids)} 个问题…")
             texts = [beir.queries[q] for q in query_ids]
-            vectors = kb.encode(texts) if retriever != "keyword" and texts else [None] * len(texts)
+            vectors = kb.encode_query(texts) if retriever != "keyword" and texts else [None] * len(texts)
             run = {}
             for query_id, text, vector in zip(query_ids, texts, vectors, strict=True):
                 hits = kb.search(text, k=DEPTH, per_doc=True, retriever=retriever, vector=vector)

@@ -275,6 +275,10 @@ class KnowledgeBase:
         """Vectors of short texts, looked up first and kept in the store like chunk vectors."""
         return self.embeddings.of_texts(texts)
 
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of search queries (nothing looked up or kept): e5 encodes them with its "query: " prompt."""
+        return self.embeddings.encode_query(texts)
+
     # ---- indexes ------------------------------------------------------------------------------------
     def refresh_indexes(self) -> None:
         """Bring the indexes up to date with the store (loading them on first use): changes made by
@@ -336,8 +340,8 @@ class KnowledgeBase:
         allowed = None if filters.is_empty() else self.store.chunks.ids(filters)
         if allowed is not None and len(allowed) == 0:
             return []
-        prepared = prepare(query, indexes.keyword.tokenize_query, lambda text: self.encode([text])[0], retriever,
-                           vector)
+        prepared = prepare(query, indexes.keyword.tokenize_query, lambda text: self.encode_query([text])[0],
+                           retriever, vector)
         ranked = rank(indexes, prepared, k * 5 if per_doc else k, allowed, retriever, self.config.search)
         if per_doc:
             ranked = best_per_document(ranked, self.store.chunks.documents_of([cid for cid, _ in ranked]))
