@@ -103,9 +103,11 @@ def e5_sentence_transformer(precision: str = "int8", *, device: str = "cpu", thr
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 
     module = E5Small(precision=precision, threads=threads, parallel=parallel)
-    return SentenceTransformer(
+    model = SentenceTransformer(
         modules=[module, Pooling(module.hidden, pooling_mode="mean"), Normalize()],
         device=device,
         prompts=dict(PROMPTS),
-        default_prompt_name="document",
     )
+    # Set after construction: given to the constructor it logs a warning on every load, which the CLI would print.
+    model.default_prompt_name = "document"
+    return model
