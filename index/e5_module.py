@@ -53,7 +53,9 @@ class E5Small(InputModule):
         packed = PackedE5(package_model_path())
         self.hidden = packed.config.hidden
         self.max_seq_length = min(MAX_TOKENS, packed.config.max_positions)
-        self.tokenizer = E5Tokenizer(packed.vocab, self.max_seq_length)  # type: ignore[assignment]
+        self.e5_tokenizer = E5Tokenizer(packed.vocab, self.max_seq_length)
+        # sentence-transformers reads .tokenizer (typed for Hugging Face tokenizers); ours is the same object.
+        self.tokenizer = self.e5_tokenizer  # type: ignore[assignment]
         embeddings = WordEmbeddings(packed)
         if precision == "int8":
             from index.e5_onnx import OnnxE5
@@ -72,16 +74,16 @@ class E5Small(InputModule):
     ) -> dict[str, torch.Tensor]:
         """Padded ``input_ids`` and ``attention_mask`` of the (prompted) texts."""
         texts = [prompt + t for t in inputs] if prompt else list(inputs)
-        rows = self.tokenizer.encode(texts)
+        rows = self.e5_tokenizer.encode(texts)
         longest = max(map(len, rows), default=0)
-        ids = np.full((len(rows), longest), self.tokenizer.pad, dtype=np.int64)
+        ids = np.full((len(rows), longest), self.e5_tokenizer.pad, dtype=np.int64)
         for i, row in enumerate(rows):
             ids[i, : len(row)] = row
         mask = (np.arange(longest)[None, :] < np.array([len(r) for r in rows])[:, None]).astype(np.int64)
         features = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
         if prompt:
             # Pooling reads prompt_length only when told to leave the prompt out; e5 pools over it.
-            features["prompt_length"] = torch.tensor(len(self.tokenizer.encode([prompt])[0]) - 1)
+            features["prompt_length"] = torch.tensor(len(self.e5_tokenizer.encode([prompt])[0]) - 1)
         return features
 
     def forward(self, features: dict[str, torch.Tensor], **kwargs: Any) -> dict[str, torch.Tensor]:

@@ -14,6 +14,8 @@ dense nDCG@10 is checked against float32 in docs/relevance.md.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from index.e5_weights import PackedE5
 _OPSET = 21
 
 
-def build_graph(packed: PackedE5):
+def build_graph(packed: PackedE5) -> Any:  # onnx.ModelProto
     """The int8 encoder as an onnx ModelProto: input ``emb`` (texts, tokens, hidden) float32, texts
     of equal length (no mask); output ``hidden``, the last layer (texts, tokens, hidden)."""
     from onnx import TensorProto, numpy_helper
@@ -118,7 +120,7 @@ class OnnxE5:
         self.session = ort.InferenceSession(
             build_graph(packed).SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def __call__(self, rows: list[list[int]]) -> np.ndarray:
         """Last-layer vectors, (texts, longest text, hidden); rows past a text's end are zero."""
@@ -132,8 +134,6 @@ class OnnxE5:
         if self.parallel == "texts" and self.threads > 1 and len(rows) > 1:
             # ONNX Runtime releases the GIL while it runs, so threads give real parallelism.
             if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="e5")
             # Longest first, so no worker is left with a long text at the end.
             list(self._pool.map(run, sorted(range(len(rows)), key=lambda i: -len(rows[i]))))

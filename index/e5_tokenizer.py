@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sentencepiece
-from sentencepiece import sentencepiece_model_pb2 as spm_pb2
+from sentencepiece import sentencepiece_model_pb2
 
 from index.e5_weights import Vocabulary
+
+spm_pb2: Any = sentencepiece_model_pb2  # generated protobuf classes, which the type checker cannot see
 
 META = "\u2581"  # sentencepiece's visible space
 UNK_PENALTY = 10.0  # sentencepiece's and the engine's cost of an unknown character below the lowest piece
@@ -70,7 +73,7 @@ class E5Tokenizer:
         return row
 
 
-def _model_proto(vocab: Vocabulary) -> spm_pb2.ModelProto:
+def _model_proto(vocab: Vocabulary) -> Any:  # a generated protobuf class: no static type
     """A unigram sentencepiece model of the vocabulary: every piece normal except <unk>, which the
     engine never matches literally (it does match "<s>", "</s>" … in text, at score 0, and so does this)."""
     proto = spm_pb2.ModelProto()

@@ -31,7 +31,7 @@ class TorchE5:
             return t(packed.float32(f"{prefix}.w")), t(packed.float32(f"{prefix}.b"))
 
         self.emb_ln = ln("emb.ln")
-        self.layers = []
+        self.layers: list[dict[str, torch.Tensor]] = []
         for i in range(c.layers):
             p = f"l{i}"
             self.layers.append({
@@ -40,13 +40,13 @@ class TorchE5:
                 "qkv_b": t(np.concatenate([packed.float32(f"{p}.{n}.b") for n in "qkv"])),
                 "ao": t(packed.dequantise(f"{p}.ao.w", h)),
                 "ao_b": t(packed.float32(f"{p}.ao.b")),
-                "aln": ln(f"{p}.aln"),
                 "fi": t(packed.dequantise(f"{p}.fi.w", c.ffn)),
                 "fi_b": t(packed.float32(f"{p}.fi.b")),
                 "fo": t(packed.dequantise(f"{p}.fo.w", h)),
                 "fo_b": t(packed.float32(f"{p}.fo.b")),
-                "oln": ln(f"{p}.oln"),
             })
+            for norm in ("aln", "oln"):
+                self.layers[-1][f"{norm}_w"], self.layers[-1][f"{norm}_b"] = ln(f"{p}.{norm}")
 
     @torch.inference_mode()
     def __call__(self, rows: list[list[int]]) -> torch.Tensor:
@@ -56,7 +56,7 @@ class TorchE5:
         lengths = torch.tensor([len(r) for r in rows])
         batch, longest = len(rows), int(lengths.max())
         x = torch.from_numpy(self.embeddings.flat(rows))
-        x = F.layer_norm(x, (h,), *self.emb_ln, c.eps)
+        x = F.layer_norm(x, (h,), self.emb_ln[0], self.emb_ln[1], c.eps)
         valid = (torch.arange(longest)[None, :] < lengths[:, None]).reshape(-1)
         mask = None
         if bool((lengths < longest).any()):
@@ -68,9 +68,9 @@ class TorchE5:
             q, k, v = padded.view(batch, longest, 3, heads, h // heads).permute(2, 0, 3, 1, 4)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
             a = a.transpose(1, 2).reshape(batch * longest, h)[valid]
-            x = F.layer_norm(x + F.linear(a, w["ao"], w["ao_b"]), (h,), *w["aln"], c.eps)
+            x = F.layer_norm(x + F.linear(a, w["ao"], w["ao_b"]), (h,), w["aln_w"], w["aln_b"], c.eps)
             y = F.linear(F.gelu(F.linear(x, w["fi"], w["fi_b"])), w["fo"], w["fo_b"])
-            x = F.layer_norm(x + y, (h,), *w["oln"], c.eps)
+            x = F.layer_norm(x + y, (h,), w["oln_w"], w["oln_b"], c.eps)
         out = x.new_zeros(batch * longest, h)
         out[valid] = x
         return out.view(batch, longest, h)
