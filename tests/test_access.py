@@ -31,8 +31,8 @@ MUTATIONS = {
     Archive: {"edit_session": "session.edit"},
 }
 READS = {
-    KnowledgeBase: {"acting_as", "close", "encode", "embed", "refresh_indexes", "search", "documents", "document",
-                    "chunks", "text", "pages", "tags", "count_documents", "count_chunks", "generation",
+    KnowledgeBase: {"acting_as", "close", "encode", "encode_query", "embed", "refresh_indexes", "search", "documents",
+                    "document", "chunks", "text", "pages", "tags", "count_documents", "count_chunks", "generation",
                     "last_ingest", "stats", "follow_changes"},
     ReadingLists: {"names", "all", "get"},
     Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
