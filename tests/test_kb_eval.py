@@ -69,3 +69,40 @@ def test_eval_cli_json_has_exactly_the_documented_keys(beir_dir, encoder, capsys
 def test_eval_on_a_folder_that_is_not_beir(tmp_path, encoder, capsys):
     assert cli.main(["eval", str(tmp_path)]) == 1
     assert "corpus.jsonl" in capsys.readouterr().err
+
+
+def test_eval_model_option_opens_the_knowledge_base_with_that_model(beir_dir, encoder, monkeypatch, tmp_path):
+    from kb.library import KnowledgeBase
+
+    opened = []
+
+    def open_kb(*args, **kwargs):
+        opened.append(kwargs.get("model"))
+        return KnowledgeBase(*args, **kwargs)
+
+    monkeypatch.setenv("KB_CACHE", str(tmp_path / "cache"))
+    result = run_eval(beir_dir, retriever="dense", model="fake-model-name", open_kb=open_kb)
+    assert opened == ["fake-model-name"] and result["queries"] == 4
+    run_eval(beir_dir, retriever="keyword", open_kb=open_kb)
+    assert opened[-1] is None  # no --model: the default of a new knowledge base
+
+
+def test_queries_are_encoded_as_queries(beir_dir, encoder, monkeypatch, tmp_path):
+    """A model with prompts (e5) encodes a search query with its query prompt, not as a passage."""
+    queries = []
+
+    def encode_query(texts):
+        queries.extend(texts)
+        return encoder.encode(texts)
+
+    monkeypatch.setattr(encoder, "encode_query", encode_query, raising=False)
+    monkeypatch.setenv("KB_CACHE", str(tmp_path / "cache"))
+    run_eval(beir_dir, retriever="dense")
+    assert sorted(queries) == sorted(text for _, text in QUERIES)
+    from kb.library import KnowledgeBase
+
+    (tmp_path / "doc.txt").write_text("乡村振兴：发展特色产业，壮大村集体经济。", encoding="utf-8")
+    with KnowledgeBase(tmp_path / "kb") as kb:
+        kb.ingest([tmp_path / "doc.txt"])
+        assert kb.search("特色产业", retriever="dense")
+    assert queries[-1] == "特色产业"  # the search encoded its query through encode_query
