@@ -193,7 +193,7 @@ def search_steps() -> list[Target]:
         ("store.meta.model", Meta, "model"),
         ("refresh_indexes", KnowledgeBase, "refresh_indexes"),
         ("prepare", kb.library, "prepare"),
-        ("(encode, in prepare)", Embeddings, "encode"),
+        ("(encode_query, in prepare)", Embeddings, "encode_query"),
         ("(keyword.tokenize_query, in prepare)", KeywordIndex, "tokenize_query"),
         ("rank", kb.library, "rank"),
         ("(dense.search, in rank)", DenseIndex, "search"),
@@ -222,7 +222,7 @@ def search_latencies(kb: KnowledgeBase, queries: list[str], vectors: np.ndarray)
         probes.new_round()
 
     modes: dict[str, Callable[[int, str], object]] = {
-        "encode": lambda i, q: kb.encode([q]),
+        "encode": lambda i, q: kb.encode_query([q]),
         "dense": lambda i, q: kb.search(q, k=K, retriever="dense"),
         "keyword": lambda i, q: kb.search(q, k=K, retriever="keyword"),
         "hybrid_given_vector": lambda i, q: kb.search(q, k=K, vector=vectors[i]),
@@ -369,7 +369,7 @@ def _search_measurements(spec: SizeSpec, directory: Path, encoder: Encoder, conf
     with KnowledgeBase(directory, config=config, encoder=encoder) as kb:
         result: dict = {"load_seconds": round(timed(kb.refresh_indexes), 1)}
         memory["after_build_mb"] = round(rss_mb())
-        vectors = np.asarray(kb.encode(spec.queries))
+        vectors = np.asarray(kb.encode_query(spec.queries))
         _log(f"  {spec.size:,} 片段：测量检索延迟（{len(spec.queries)} 个问题）…")
         # The first search loads jieba's dictionary and builds the keyword index's posting blocks.
         result["first_keyword_search_seconds"] = round(

@@ -16,7 +16,7 @@ from kb.cli import main
 
 MODES = ("encode", "dense", "keyword", "hybrid_given_vector", "hybrid")
 # The steps inside a hybrid KnowledgeBase.search, timed inside the real call, in the order it makes them.
-SEARCH_STEPS = ["store.meta.model", "refresh_indexes", "prepare", "(encode, in prepare)",
+SEARCH_STEPS = ["store.meta.model", "refresh_indexes", "prepare", "(encode_query, in prepare)",
                 "(keyword.tokenize_query, in prepare)", "rank", "(dense.search, in rank)",
                 "(keyword.search_terms, in rank)", "(fuse, in rank)", "store.chunks.get", "store.documents.many",
                 "keyword.known_terms", "make_hits"]
