@@ -12,8 +12,9 @@ from index.tokenize import tokenize
 from ingest.minutes import NAME_SPLIT
 from ingest.normalize import for_search
 from ingest.types import MinutesInfo
-from kb.access import Guard, mutation
+from kb.access import Guard, audited, mutation
 from kb.errors import InvalidInput
+from kb.export.csv import render_attendance
 from kb.lookup import resolve_document
 from kb.records import (
     DATE,
@@ -187,6 +188,12 @@ class Archive:
     def attendance(self, year: int | None = None) -> Attendance:
         """Who attended how many sessions of a year (all years with None), who spoke, who hosted."""
         return attendance_of(self.sessions(year=year), year)
+
+    @audited("export", target="year")
+    def export_attendance(self, year: int | None = None) -> bytes:
+        """出勤统计 as CSV (every cell kept as text by spreadsheets); the export is audited."""
+        self.guard.note("出勤统计（csv）")
+        return render_attendance(self.attendance(year))
 
     # ---- coverage -------------------------------------------------------------------------------
     def theme_similarity(self, topic: str, themes: Sequence[str]) -> list[float]:

@@ -36,3 +36,12 @@ class StoreUnavailable(KBError):
 
 class StoreDamaged(FormatError):
     """The database file is not a knowledge base database, or is damaged."""
+
+
+class PermissionDenied(KBError):
+    """The acting user's role does not allow the action (the message names the role needed)."""
+
+
+class LoginFailed(KBError):
+    """A wrong name or password, a disabled or locked account: one message that does not say which
+    of the first two it was."""

@@ -4,11 +4,13 @@
     kb = open_kb("postgresql://…")    # the same on a database server; indexes in a folder on this machine
     kb.ingest / kb.search / kb.documents / kb.delete / kb.reindex / kb.stats …
     kb.lists / kb.plans / kb.archive  # the services it owns, under the same guard
+    kb.accounts / kb.audit / kb.roots # accounts and logins, the audit log, the import roots
     kb.acting_as(actor)               # a view of the same knowledge base acting for someone else
+    kb.can(action)                    # whether this view's actor may (the UI hides what it may not)
 
 Every change goes through the guard (kb.access): the facade's and the services' mutating methods are
-declared with @mutation. Reads take no lock: the store gives each thread its own connection and the
-indexes guard themselves.
+declared with @mutation, which checks the actor's role and writes the audit row. Reads take no lock:
+the store gives each thread its own connection and the indexes guard themselves.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import numpy as np
 from ingest.chunker import chunk_document
 from ingest.pipeline import SUPPORTED_SUFFIXES, ReadOptions
 from ingest.types import KINDS
-from kb.access import LOCAL_ADMIN, Actor, Guard, mutation
+from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, ROLES, Actor, Guard, mutation
+from kb.accounts import Accounts
 from kb.archive import Archive
+from kb.audit import Audit
 from kb.config import KBConfig, settings_mismatch
 from kb.embedding import Embeddings, load_encoder
 from kb.errors import InvalidInput, KBError, ModelMismatch, SettingsMismatch
@@ -40,6 +44,7 @@ from kb.plans import Plans
 from kb.records import (
     FUSION_METHODS,
     RETRIEVERS,
+    AuditEntry,
     ChunkRecord,
     DocumentRecord,
     Filters,
@@ -49,18 +54,20 @@ from kb.records import (
     ProgressFn,
 )
 from kb.representation import embed_key, embedding_input, keyword_input
+from kb.roots import ImportRoots
 from kb.search import best_per_document, make_hits, prepare, rank
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
+from kb.uploads import UPLOADS, save
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
 
 __all__ = [
-    "ENV_DATA", "ENV_LOCAL", "FUSION_METHODS", "RETRIEVERS", "SUPPORTED_SUFFIXES", "KnowledgeBase", "ReadOptions",
-    "default_cache_path", "default_data_dir", "describe_location", "is_database_url", "load_encoder", "migrate",
-    "open_kb",
+    "ACTIONS", "ENV_DATA", "ENV_LOCAL", "FUSION_METHODS", "GUEST", "LOCAL_ADMIN", "OUTCOME_LABELS", "RETRIEVERS",
+    "ROLES", "ROLE_LABELS", "SUPPORTED_SUFFIXES", "Actor", "KnowledgeBase", "ReadOptions", "default_cache_path",
+    "default_data_dir", "describe_location", "is_database_url", "load_encoder", "migrate", "open_kb",
 ]
 
 ENV_DATA = "KB_DATA"  # the data folder, or a database server's postgresql://… URL
@@ -181,10 +188,16 @@ class KnowledgeBase:
 
     def _bind(self, shared: _Shared, actor: Actor) -> None:
         self._shared = shared
-        self.guard = Guard(actor, shared.write_lock)
+        self.guard = Guard(actor, shared.write_lock, audit=self._audit_row)
         self.lists = ReadingLists(shared.store, self.guard, self.search)
         self.archive = Archive(shared.store, self.guard, self.search, self.embed)
         self.plans = Plans(shared.store, self.guard, self.lists, self.archive)
+        self.accounts = Accounts(shared.store, self.guard)
+        self.audit = Audit(shared.store, self.guard)
+        self.roots = ImportRoots(shared.store, self.guard)
+
+    def _audit_row(self, entry: AuditEntry) -> None:
+        self._shared.store.audit.append(entry)
 
     def acting_as(self, actor: Actor) -> KnowledgeBase:
         """This knowledge base acting for `actor`: the same store, indexes, model and write lock;
@@ -214,6 +227,10 @@ class KnowledgeBase:
     @property
     def actor(self) -> Actor:
         return self.guard.actor
+
+    def can(self, action: str) -> bool:
+        """Whether this view's actor may perform `action` (kb.access.ACTIONS); the library checks again."""
+        return self.guard.allows(action)
 
     @property
     def data_dir(self) -> Path:
@@ -296,7 +313,7 @@ class KnowledgeBase:
         return shared.follower
 
     # ---- ingest -------------------------------------------------------------------------------------
-    @mutation("document.import")
+    @mutation("document.import", target="paths")
     def ingest(
         self,
         paths: Sequence[str | Path],
@@ -306,13 +323,47 @@ class KnowledgeBase:
         options: ReadOptions = ReadOptions(),
         progress: ProgressFn | None = None,
     ) -> IngestReport:
-        """Read files and folders into the knowledge base; unchanged files cost nothing."""
+        """Read files and folders into the knowledge base; unchanged files cost nothing.
+
+        The local administrator (the CLI, the UI in 本机模式) may name any path; anyone else only paths
+        inside the import roots (kb.roots), links pointing out of them left out."""
+        outside = 0
+        if not self.actor.local:
+            paths, outside = self.roots.confine(paths)
+        report = self._ingest(paths, kind=kind, tags=tags, options=options, progress=progress)
+        if outside:
+            report.warnings.append(f"跳过 {outside} 个指向导入目录以外的链接文件")
+        return report
+
+    @mutation("document.upload", target=lambda call: [name for name, _ in call["files"]])
+    def upload(
+        self,
+        files: Sequence[tuple[str, bytes]],
+        *,
+        kind: str | None = None,
+        tags: Sequence[str] = (),
+        options: ReadOptions = ReadOptions(),
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        """Import files uploaded through the web UI, as (file name, content): they are kept in
+        <data>/uploads (a file of the same name replaced, so a corrected upload updates its document)."""
+        paths = save(self.data_dir / UPLOADS, files)
+        return self._ingest(paths, kind=kind, tags=tags, options=options, progress=progress)
+
+    def _ingest(self, paths: Sequence[str | Path], *, kind: str | None, tags: Sequence[str],
+                options: ReadOptions, progress: ProgressFn | None) -> IngestReport:
+        """The import itself, for ingest and upload once each has checked what it may read."""
         if kind is not None and kind not in KINDS:
             raise InvalidInput(f"文档类型 {kind} 无效，可选：theory（理论文章）或 minutes（会议纪要）")
         self.refresh_indexes()
         ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
                             options=options, progress=progress)
-        return ingestor.run(paths)
+        report = ingestor.run(paths)
+        counts = report.summary()
+        self.guard.note("，".join(f"{label} {counts.get(key, 0)}" for key, label in (
+            ("added", "新增"), ("updated", "更新"), ("unchanged", "未变化"), ("duplicates", "重复"),
+            ("skipped", "跳过"))))
+        return report
 
     # ---- search -------------------------------------------------------------------------------------
     def search(

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kb.access import Guard, mutation
+from kb.access import Guard, audited, mutation
 from kb.errors import Conflict, InvalidInput, NotFound
+from kb.export import render_list
+from kb.export.model import from_reading_list
 from kb.records import CHANGED, MISSING, OK, Filters, Hit, NewReadingItem, ReadingItem, ReadingList
 
 if TYPE_CHECKING:
@@ -70,6 +72,16 @@ class ReadingLists:
         if item is None:
             raise NotFound(f"学习清单“{name}”中没有条目 {item_id}")
         return list_id, item
+
+    @audited("export", target="name")
+    def export(self, name: str, fmt: str) -> bytes:
+        """The list as a file to hand out (docx, md, csv or pdf); the export is audited."""
+        try:
+            data = render_list(from_reading_list(self.get(name)), fmt)
+        except ValueError as e:
+            raise InvalidInput(str(e)) from e
+        self.guard.note(f"学习清单（{fmt}）")
+        return data
 
     # ---- lists ----------------------------------------------------------------------------------
     @mutation("list.create", target="name")

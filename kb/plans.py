@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.access import Guard, mutation
+from kb.access import Guard, audited, mutation
 from kb.archive import Archive
 from kb.errors import Conflict, InvalidInput, NotFound
+from kb.export import render_plan
 from kb.export.model import ExportPlan, PlanMonth, from_reading_list
 from kb.lists import ReadingLists
 from kb.presets import load_presets
@@ -226,3 +227,14 @@ class Plans:
                                     readings=readings, coverage=tuple(lines), note=month.note))
         return ExportPlan(year=plan.year, title=plan.title, main_line=plan.main_line, unit=plan.unit,
                           months=tuple(months))
+
+    @audited("export", target="year")
+    def export(self, year: int, fmt: str, *, with_coverage: bool = True) -> bytes:
+        """The year's plan as a file to hand out (docx, md or pdf); the export is audited."""
+        model = self.to_export(self.get(year), with_coverage=with_coverage)
+        try:
+            data = render_plan(model, fmt)
+        except ValueError as e:
+            raise InvalidInput(str(e)) from e
+        self.guard.note(f"学习计划（{fmt}）")
+        return data

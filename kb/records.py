@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from index import fusion
 from ingest.types import MinutesInfo, Skipped
@@ -457,3 +458,67 @@ class Coverage:
                 "word_cover": round(self.word_cover, 4),
                 "covered": self.covered, "snippet": self.snippet, "marked_snippet": self.marked_snippet(),
                 "chunk_id": self.chunk_id}
+
+
+# ---- accounts and the audit log ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Account:
+    """A person who may log in to the shared knowledge base (never carries the password hash)."""
+
+    name: str
+    role: str  # member | organiser | admin (kb.access.ROLES)
+    enabled: bool
+    created_at: str
+    updated_at: str
+    last_login_at: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How logins and sessions behave; stored in the knowledge base, changed by an administrator."""
+
+    max_failures: int = 5  # wrong passwords in a row before a name is locked …
+    lockout_minutes: int = 15  # … for this long
+    idle_minutes: int = 60  # a session unused this long ends
+    session_hours: int = 12  # a session ends this long after its login, used or not
+
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "max_failures": (1, 100), "lockout_minutes": (1, 24 * 60), "idle_minutes": (5, 7 * 24 * 60),
+        "session_hours": (1, 30 * 24)}
+    LABELS: ClassVar[dict[str, str]] = {
+        "max_failures": "连续输错密码的次数上限", "lockout_minutes": "锁定分钟数",
+        "idle_minutes": "无操作自动退出的分钟数", "session_hours": "登录有效的小时数"}
+
+    def checked(self) -> LoginPolicy:
+        """The policy, or InvalidInput naming the first value out of its range."""
+        for name, (low, high) in self.LIMITS.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or not low <= value <= high:
+                raise InvalidInput(f"{self.LABELS[name]}应为 {low} 到 {high} 之间的整数，而不是 {value}")
+        return self
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit log (操作日志): who did what to which object, when, and how it ended
+    (kb.access: ok, denied, failed, error)."""
+
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str | None
+    outcome: str
+    detail: str | None = None
+    id: int | None = None  # given by the store
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit rows to show: by person, action, outcome and date (inclusive; "2025-03" means the month)."""
+
+    actor: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    since: str | None = None
+    until: str | None = None

@@ -1,5 +1,6 @@
 """One way in: every public mutating method of the facade and its services enters the guard, no store
-write happens outside it, reads never wait for it, and a view acts for its own actor."""
+write happens outside it, reads never wait for it, and a view acts for its own actor. The role × action
+matrix (tests/test_permissions.py) checks what the guard then decides."""
 
 from __future__ import annotations
 
@@ -13,25 +14,37 @@ from conftest import FakeEncoder
 from kb_fixtures import write_corpus
 
 from kb.access import ACTIONS, LOCAL_ADMIN, Actor, Guard
+from kb.accounts import Accounts
 from kb.archive import Archive
+from kb.audit import Audit
 from kb.library import KnowledgeBase
 from kb.lists import ReadingLists
 from kb.plans import Plans
+from kb.roots import ImportRoots
 
-# Every public method, sorted into changes (with the action the guard is told) and reads. A new
-# public method fails test_every_public_method_is_declared until it is added to one of the two.
+# Every public method, sorted into actions (changes, audited records like logins and exports, and reads
+# only some roles may make — with the action the guard is told) and plain reads. A new public method
+# fails test_every_public_method_is_declared until it is added to one of the two.
 MUTATIONS = {
-    KnowledgeBase: {"ingest": "document.import", "delete": "document.delete", "reindex": "settings",
-                    "copy_from": "database.copy"},
+    KnowledgeBase: {"ingest": "document.import", "upload": "document.upload", "delete": "document.delete",
+                    "reindex": "settings", "copy_from": "database.copy"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
-                   "remove": "list.edit", "move": "list.edit"},
+                   "remove": "list.edit", "move": "list.edit", "export": "export"},
     Plans: {"create": "plan.create", "update": "plan.edit", "set_month": "plan.edit", "delete": "plan.delete",
-            "draft_month": "plan.edit", "draft": "plan.edit"},
-    Archive: {"edit_session": "session.edit"},
+            "draft_month": "plan.edit", "draft": "plan.edit", "export": "export"},
+    Archive: {"edit_session": "session.edit", "export_attendance": "export"},
+    Accounts: {"all": "account.read", "add": "account.create", "set_role": "account.edit",
+               "set_enabled": "account.edit", "reset_password": "account.password",
+               "change_password": "account.own_password", "set_policy": "settings", "login": "login",
+               "logout": "logout"},
+    Audit: {"entries": "audit.read", "actors": "audit.read", "export_csv": "export"},
+    ImportRoots: {"all": "settings.read", "add": "settings", "remove": "settings"},
 }
 READS = {
-    KnowledgeBase: {"acting_as", "close", "encode", "encode_query", "embed", "refresh_indexes", "search", "documents",
+    KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
+                    "documents", "document", "chunks", "text", "pages", "tags", "count_documents", "count_chunks",
+                    "generation", "last_ingest", "stats", "follow_changes"},
                     "document", "chunks", "text", "pages", "tags", "count_documents", "count_chunks", "generation",
                     "last_ingest", "stats", "follow_changes"},
     ReadingLists: {"names", "all", "get"},
@@ -39,9 +52,14 @@ READS = {
             "month_list_name"},
     Archive: {"sessions", "session", "attendance", "theme_similarity", "coverage", "covered_by", "narrow",
               "attendance_of", "split_names", "word_cover"},
+    Accounts: {"has_admin", "policy", "resume"},
+    Audit: set(),
+    ImportRoots: {"confine"},
 }
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
-CACHES = {"embeddings"}  # vectors are a cache: a search may fill it without changing anything a person sees
+# Vectors are a cache: a search may fill it without changing anything a person sees. A session's
+# "last used" time and the end of an expired session are bookkeeping of resume(), run on every page view.
+CACHES = {"embeddings", "login_sessions"}
 
 
 def public_methods(cls) -> set[str]:
@@ -150,8 +168,29 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(Plans, "set_month", lambda: plans.set_month(2030, 3, theme="群众工作"))
     change(Plans, "draft_month", lambda: plans.draft_month(2030, 1, k=1))
     change(Plans, "draft", lambda: plans.draft(2030, k=1))
+    change(Plans, "export", lambda: plans.export(2030, "md"))
     change(Plans, "delete", lambda: plans.delete(2030, delete_lists=True))
     change(Archive, "edit_session", lambda: kb.archive.edit_session(minutes.id, host="李明"))
+    change(ReadingLists, "export", lambda: lists.export("起草的清单", "md"))
+    change(Archive, "export_attendance", lambda: kb.archive.export_attendance(2024))
+    accounts = kb.accounts
+    change(Accounts, "add", lambda: accounts.add("王芳", "member", "wangfang-1"))
+    change(Accounts, "all", accounts.all)
+    change(Accounts, "set_role", lambda: accounts.set_role("王芳", "organiser"))
+    change(Accounts, "set_enabled", lambda: accounts.set_enabled("王芳", True))
+    change(Accounts, "reset_password", lambda: accounts.reset_password("王芳", "wangfang-2"))
+    change(Accounts, "set_policy", lambda: accounts.set_policy(max_failures=4))
+    change(Accounts, "login", lambda: accounts.login("王芳", "wangfang-2"))
+    wangfang = kb.acting_as(Actor("王芳", "organiser"))
+    change(Accounts, "change_password", lambda: wangfang.accounts.change_password("wangfang-2", "wangfang-3"))
+    change(Accounts, "logout", lambda: wangfang.accounts.logout("no-such-token"))
+    change(Audit, "entries", kb.audit.entries)
+    change(Audit, "actors", kb.audit.actors)
+    change(Audit, "export_csv", kb.audit.export_csv)
+    change(ImportRoots, "add", lambda: kb.roots.add(kb.corpus["lianzheng"].parent))
+    change(ImportRoots, "all", kb.roots.all)
+    change(KnowledgeBase, "upload", lambda: kb.upload([("上传.txt", "上传的学习材料。".encode())]))
+    change(ImportRoots, "remove", lambda: kb.roots.remove(kb.corpus["lianzheng"].parent))
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     expected = {(cls, name): action for cls, methods in MUTATIONS.items() for name, action in methods.items()}
@@ -171,7 +210,8 @@ def test_reads_change_nothing_and_enter_no_guard(kb):
         lambda: kb.document(minutes.id), lambda: kb.chunks(minutes.id), lambda: kb.text(minutes.id),
         lambda: kb.pages(minutes.id), kb.tags, kb.count_documents, kb.count_chunks, kb.generation,
         kb.last_ingest, kb.stats, kb.refresh_indexes, lambda: kb.embed(["新的主题"]), lambda: kb.encode(["问题"]),
-        kb.lists.names, kb.lists.all, lambda: kb.lists.get("清单"),
+        kb.lists.names, kb.lists.all, lambda: kb.lists.get("清单"), lambda: kb.can("list.edit"),
+        kb.accounts.has_admin, kb.accounts.policy, lambda: kb.accounts.resume("no-such-token"),
         kb.plans.years, kb.plans.all, lambda: kb.plans.get(2030), lambda: kb.plans.propose_themes(2031),
         lambda: kb.plans.month_coverage(2031, "党风廉政建设"), lambda: kb.plans.to_export(kb.plans.get(2030)),
         lambda: kb.archive.session(minutes.id), lambda: kb.archive.attendance(2024),
@@ -214,9 +254,9 @@ def test_reads_never_wait_for_a_writer_and_writers_wait_for_each_other(kb):
 
 
 def test_a_view_acts_for_its_actor_on_the_same_knowledge_base(kb):
-    member = Actor("张三", "member")
-    view = kb.acting_as(member)
-    assert view.actor == member and kb.actor == LOCAL_ADMIN
+    organiser = Actor("张三", "organiser")
+    view = kb.acting_as(organiser)
+    assert view.actor == organiser and kb.actor == LOCAL_ADMIN
     assert view.store is kb.store and view.indexes is kb.indexes and view.embeddings is kb.embeddings
     view.lists.create("张三的清单")
     view.plans.create(2031)

@@ -41,7 +41,7 @@ def commit(store, doc: Document, tags=(), replaces=None, model="m"):
 
 
 def test_a_new_store_is_at_the_current_format_version(store):
-    assert store.format_version == len(migrations_for(store.backend.dialect)) == 4
+    assert store.format_version == len(migrations_for(store.backend.dialect)) == 5
     assert store.generation() == 0
     assert store.meta.model() == (None, None) and store.meta.settings() is None
 
@@ -220,7 +220,7 @@ def test_session_edits_and_vectors(store):
 
 
 def test_an_old_sqlite_database_migrates_keeping_its_counters(tmp_path):
-    """A format-3 data directory (before counters) opens, migrates to 4, and carries on counting."""
+    """A format-3 data directory (before counters) opens, migrates to the latest format, and carries on counting."""
     from kb.store.migrate import migrate
     from kb.store.sqlite import SqliteBackend
 
@@ -233,7 +233,7 @@ def test_an_old_sqlite_database_migrates_keeping_its_counters(tmp_path):
                         "VALUES (1, ?, 'd', '题', 'theory', 'x')", (position,))
     backend.close()
     store = open_store(tmp_path)
-    assert store.format_version == 4 and store.meta.get("format_version") == "4"
+    assert store.format_version == 5 and store.meta.get("format_version") == "5"
     assert store.generation() == 7 and store.meta.get("generation") is None
     assert store.lists.append(1, NewReadingItem("d", "题", None, "theory")).position == 3
     store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 from conftest import FakeEncoder
@@ -86,17 +87,21 @@ def test_the_loader_opens_each_data_directory_once(ui_kb):
     assert common.load_kb(str(ui_kb.data_dir)) is first is ui_kb
 
 
-def test_an_unexpected_error_is_folded_away(ui_kb, monkeypatch):
+def test_an_unexpected_error_shows_a_reference_and_logs_the_details_on_the_server(ui_kb, monkeypatch):
     from kb.ui import status_page
 
     def boom(kb):
-        raise RuntimeError("bug")
+        raise RuntimeError(f"bug near {kb.data_dir}")
 
     monkeypatch.setattr(status_page, "render", boom)
     at = page_app("status_page")
     at.run()
-    assert any("出现了意外错误（RuntimeError）" in e.value for e in at.error)
-    assert at.expander[0].label.startswith("技术细节")
+    [message] = [e.value for e in at.error]
+    ref = re.search(r"参考编号 ([0-9A-F]{8})", message).group(1)
+    shown = message + "".join(c.value for c in at.code) + "".join(x.label for x in at.expander)
+    assert "Traceback" not in shown and "RuntimeError" not in shown and str(ui_kb.data_dir) not in shown
+    log = (ui_kb.data_dir / "logs" / "kb-ui.log").read_text(encoding="utf-8")
+    assert f"[{ref}]" in log and "Traceback" in log and "RuntimeError: bug near" in log
 
 
 def test_loader_opens_a_knowledge_base_with_the_model_it_records(tmp_path):

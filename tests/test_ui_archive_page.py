@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
-from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, widget  # noqa: F401 - fixtures
+from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, shown, widget  # noqa: F401 - fixtures
 
 from kb.library import KnowledgeBase
 from kb.sample_kb import SAMPLE_CORPUS
@@ -67,7 +67,7 @@ def test_coverage_tab(sample_data):
     at = app(sample_data)
     at.text_input(key="archive_topic").set_value("落实意识形态工作责任制").run()
     assert not at.exception
-    headings = [m.value for m in at.markdown if m.value.startswith("**20")]
+    headings = [shown(m.value) for m in at.markdown if m.value.startswith("**20")]
     assert headings[0].startswith("**2024-10-22") and "已学过" in headings[0]
 
 

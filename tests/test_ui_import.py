@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from kb_fixtures import QUNZHONG
-from ui_fixtures import empty_kb_fixture, no_errors, page_app, page_text, ui_kb_fixture  # noqa: F401 - fixtures
+from ui_fixtures import (  # noqa: F401 - fixtures
+    empty_kb_fixture,
+    no_errors,
+    page_app,
+    page_text,
+    shown,
+    ui_kb_fixture,
+)
 
-from kb.ui import import_page
+from kb.uploads import safe_name
 
 NEW_TEXT = """乡村振兴学习辅导
 
@@ -57,7 +64,7 @@ def test_bad_and_duplicate_uploads_are_reported_with_reasons(ui_kb):
     at.button(key="import_upload_go").click().run()
     no_errors(at)
     assert metrics(at) == {"新增": "0", "更新": "0", "未变化": "0", "重复": "1", "跳过": "2"}
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert any("空白.txt" in w and "文件是空的" in w for w in warnings)
     assert any("旧版记录.doc" in w and "不是有效的Word" in w and "另存为DOCX" in w for w in warnings)
     assert ui_kb.count_documents() == 5
@@ -70,7 +77,7 @@ def test_only_bad_files_says_nothing_was_imported(ui_kb):
     at.button(key="import_upload_go").click().run()
     assert not at.exception  # the page reports the failure itself, with st.error
     assert any("没有文件被导入" in e.value for e in at.error)
-    assert any("不支持的文件格式" in w.value for w in at.warning)
+    assert any("不支持的文件格式" in shown(w.value) for w in at.warning)
 
 
 def test_reupload_of_a_corrected_file_updates_it(ui_kb):
@@ -105,9 +112,9 @@ def test_folder_import_and_a_missing_folder(ui_kb, tmp_path):
 
 
 def test_safe_name_keeps_only_the_file_name():
-    assert import_page.safe_name("../../etc/passwd") == "passwd"
-    assert import_page.safe_name("C:\\资料\\学习:材料?.docx") == "学习_材料_.docx"
-    assert import_page.safe_name("..") == "未命名文件"
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("C:\\资料\\学习:材料?.docx") == "学习_材料_.docx"
+    assert safe_name("..") == "未命名文件"
 
 
 def test_sample_import_from_an_empty_knowledge_base(empty_kb):

@@ -6,24 +6,39 @@ import io
 import zipfile
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from ui_fixtures import no_errors, page_app, page_text, ui_kb_fixture  # noqa: F401 - fixtures
 
 from kb.ui import lists_page
 
 
+class Downloads(dict):
+    """File name -> bytes of every st.download_button payload the app registers; a payload made only
+    when clicked (a callable) is made when the test reads it, as a click would."""
+
+    def __getitem__(self, name: str) -> bytes:
+        value = super().__getitem__(name)
+        return value() if callable(value) else value
+
+
 @pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """File name -> bytes of every st.download_button payload the app registers."""
-    seen: dict[str, bytes] = {}
+def downloads(monkeypatch) -> Downloads:
+    seen = Downloads()
     original = MemoryMediaFileStorage.load_and_get_id
+    deferred = MediaFileManager.add_deferred
 
     def record(self, path_or_data, mimetype, kind, filename=None):
         if filename and isinstance(path_or_data, bytes):
             seen[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        seen[file_name] = data_callable
+        return deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     return seen
 
 

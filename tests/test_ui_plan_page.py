@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import FakeEncoder
 from streamlit.testing.v1 import AppTest
-from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, widget  # noqa: F401 - fixtures
+from ui_fixtures import page_over, sample_data_fixture, sample_dir_fixture, shown, widget  # noqa: F401 - fixtures
 
 from kb.library import KnowledgeBase
 
@@ -83,7 +83,7 @@ def test_month_detail_shows_readings_and_past_sessions(planned):
     at = app(planned)
     at.selectbox(key="plan_month_2027").set_value(3).run()
     assert any("本月还没有学习清单" in c.value for c in at.caption)
-    assert any(m.value.startswith("- 2025-06-10") for m in at.markdown)  # the 生态文明 session
+    assert any(shown(m.value).startswith("- 2025-06-10") for m in at.markdown)  # the 生态文明 session
     widget(at.button, "起草本月清单").click().run()
     with open_kb(planned) as kb:
         assert kb.plans.get(2027).month(3).list_name == "2027年3月 生态文明"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -35,9 +36,19 @@ def write_ui_corpus(folder: Path) -> dict[str, Path]:
     return files
 
 
+def serve_on(monkeypatch: pytest.MonkeyPatch, address: str | None = "127.0.0.1") -> None:
+    """As if Streamlit listened on `address` (`kb serve` passes 127.0.0.1 in 本机模式; AppTest has none)."""
+    from streamlit import config
+
+    monkeypatch.setattr(config.get_config_options()["server.address"], "_get_val_func", lambda: address)
+
+
 def use_kb(kb: KnowledgeBase | None, monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
-    """Make the app's cached loader hand out `kb` (or open data_dir with a FakeEncoder)."""
+    """Make the app's cached loader hand out `kb` (or open data_dir with a FakeEncoder), served in
+    本机模式 on loopback."""
     monkeypatch.setenv("KB_DATA", str(data_dir))
+    monkeypatch.delenv("KB_UI_MODE", raising=False)
+    serve_on(monkeypatch)
     monkeypatch.setattr(common, "open_knowledge_base",
                         (lambda path: kb) if kb else (lambda path: KnowledgeBase(path, encoder=FakeEncoder())))
     common.load_kb.clear()
@@ -88,11 +99,20 @@ def html_bodies(at: AppTest) -> list[str]:
     return [element.proto.body for element in at.get("html")]
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as its text reads once backslash escapes are undone (kb.ui.text.plain escapes
+    every punctuation mark of untrusted text)."""
+    return _ESCAPED.sub(r"\1", markdown)
+
+
 def page_text(at: AppTest) -> str:
-    """Markdown, captions, headers and HTML of the page, as one string to search in."""
+    """Markdown, captions, headers and HTML of the page, as one string to search in (as shown)."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
     parts += [t.value for t in at.title] + [i.value for i in at.info] + [w.value for w in at.warning]
-    return "\n".join(parts + html_bodies(at))
+    return "\n".join([shown(p) for p in parts] + html_bodies(at))
 
 
 def _page_over(data_dir: str, tests_dir: str, module: str) -> None:

@@ -1,5 +1,5 @@
 """The CLI's command modules; each adds its subcommands with register(subparsers)."""
 
-from kb.commands import database, documents, evaluate, lists, plans
+from kb.commands import accounts, database, documents, evaluate, lists, plans, serve
 
-MODULES = [documents, lists, plans, evaluate, database]
+MODULES = [documents, lists, plans, accounts, serve, evaluate, database]

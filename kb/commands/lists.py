@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from kb.commands.common import open_from_args
-from kb.errors import InvalidInput
 
 STATUS_NAMES = {"ok": "", "missing": "（原文已删除）", "changed": "（原文已修改）"}
 
@@ -86,16 +85,11 @@ def cmd_list_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_list_export(args: argparse.Namespace) -> int:
-    from kb.export import export_list
-    from kb.export.model import from_reading_list
+    from kb.export import write_file
 
     with open_from_args(args) as kb:
-        lst = kb.lists.get(args.name)
-    try:
-        path = export_list(from_reading_list(lst), args.format, args.output)
-    except ValueError as e:
-        raise InvalidInput(str(e)) from e
-    print(f"已导出 {path}")
+        data = kb.lists.export(args.name, args.format)
+    print(f"已导出 {write_file(data, args.output)}")
     return 0
 
 

@@ -199,15 +199,11 @@ def cmd_plan_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_export(args: argparse.Namespace) -> int:
-    from kb.export import export_plan
+    from kb.export import write_file
 
     with open_from_args(args) as kb:
-        model = kb.plans.to_export(kb.plans.get(args.year), with_coverage=not args.no_coverage)
-    try:
-        path = export_plan(model, args.format, args.output)
-    except ValueError as e:
-        raise InvalidInput(str(e)) from e
-    print(f"已导出 {path}")
+        data = kb.plans.export(args.year, args.format, with_coverage=not args.no_coverage)
+    print(f"已导出 {write_file(data, args.output)}")
     return 0
 
 

@@ -14,7 +14,7 @@ from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
 
 __all__ = [
     "LIST_FORMATS", "PLAN_FORMATS", "MIME_TYPES", "ExportItem", "ExportList", "ExportPlan", "PlanMonth",
-    "export_list", "export_plan", "render_list", "render_plan", "suggested_filename",
+    "export_list", "export_plan", "render_list", "render_plan", "suggested_filename", "write_file",
 ]
 
 LIST_FORMATS: dict[str, Callable[[ExportList], bytes]] = {
@@ -79,6 +79,11 @@ def _write_atomically(data: bytes, path: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_file(data: bytes, path: Path) -> Path:
+    """Write an exported file's bytes to path atomically and return path."""
+    return _write_atomically(data, path)
 
 
 def export_list(lst: ExportList, fmt: str, path: Path) -> Path:

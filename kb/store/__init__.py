@@ -4,7 +4,8 @@
     store = open_store(location)      # a folder → SQLite in <folder>/kb.sqlite3; postgresql://… → PostgreSQL
                                       #   (kb/store/postgres.py: a schema of a database, reached through a pool)
     store.documents / store.chunks / store.embeddings / store.lists / store.plans / store.sessions /
-    store.meta / store.ingest_runs    # one record family each, each a small class with its SQL
+    store.meta / store.ingest_runs / store.accounts / store.logins / store.audit / store.roots
+                                      # one record family each, each a small class with its SQL
     with store.transaction(): …       # several family calls in one transaction
     store.commit_document(…), store.delete_document(…), store.replace_chunks(…)
                                       # the cross-family steps the ingest workflow needs, each atomic
@@ -61,16 +62,20 @@ import numpy as np
 from ingest.types import Chunk, Document
 from kb.errors import InvalidInput
 from kb.records import DocumentRecord
+from kb.store.accounts import AccountRows
+from kb.store.audit import AuditLog
 from kb.store.backend import Backend, ChangeFeed
 from kb.store.chunks import Chunks
 from kb.store.documents import Documents
 from kb.store.embeddings import Vectors
 from kb.store.ingest_runs import IngestRuns
 from kb.store.lists import ReadingListRows
+from kb.store.logins import LoginSessions
 from kb.store.meta import Meta
 from kb.store.migrate import migrate
 from kb.store.migrations import migrations_for
 from kb.store.plans import PlanRows
+from kb.store.roots import ImportRoots
 from kb.store.sessions import SessionEdits
 from kb.store.sqlite import SqliteBackend
 
@@ -107,12 +112,16 @@ class Store:
         self.lists = ReadingListRows(backend)
         self.plans = PlanRows(backend)
         self.sessions = SessionEdits(backend)
+        self.accounts = AccountRows(backend)
+        self.logins = LoginSessions(backend)
+        self.audit = AuditLog(backend)
+        self.roots = ImportRoots(backend)
 
     def families(self) -> list[object]:
         """The record families, parents before children (a family's tables may refer to an earlier
         family's): the order `kb migrate` copies them in."""
         return [self.meta, self.documents, self.chunks, self.embeddings, self.ingest_runs, self.lists,
-                self.plans, self.sessions]
+                self.plans, self.sessions, self.accounts, self.logins, self.audit, self.roots]
 
     def tables(self) -> list[str]:
         """Every table the families own (each family's TABLES), in copying order."""

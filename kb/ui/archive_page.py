@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import streamlit as st
 
 from kb.errors import KBError
 from kb.library import KnowledgeBase
-from kb.records import SESSION_FIELD_NAMES, Attendance, Session
+from kb.records import SESSION_FIELD_NAMES, Session
 from kb.ui.common import empty_state, remembered
-from kb.ui.text import highlight_html
+from kb.ui.text import highlight_html, plain
 
 ALL_YEARS = "全部年份"
 
@@ -43,7 +40,7 @@ def _session_rows(found: list[Session]) -> list[dict]:
 def _edit_form(kb: KnowledgeBase, s: Session) -> None:
     """Correct the fields extraction got wrong; a saved correction outlives re-imports of the file."""
     with st.form(f"archive_edit_{s.doc_id}"):
-        st.caption(f"《{s.title}》 · 文档 {s.doc_id} · 记录人：{s.recorder or '—'}")
+        st.caption(plain(f"《{s.title}》 · 文档 {s.doc_id} · 记录人：{s.recorder or '—'}"))
         left, right = st.columns(2)
         date = left.text_input("日期", s.date or "", help="如 2024-03-19")
         host = right.text_input("主持人", s.host or "")
@@ -62,7 +59,7 @@ def _edit_form(kb: KnowledgeBase, s: Session) -> None:
         try:
             kb.archive.edit_session(s.doc_id, **changed)
         except KBError as e:
-            st.error(str(e))
+            st.error(plain(str(e)))
             return
         st.success("已保存更正。" if changed else "没有改动。")
     if s.edited:
@@ -88,19 +85,11 @@ def _sessions_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
     labels = {s.doc_id: s.label for s in found}
     chosen = st.selectbox("查看或更正一次学习", list(labels), format_func=lambda d: labels[d], key="archive_session")
     current = next(s for s in found if s.doc_id == chosen)
-    st.markdown(f"**参加人员**（{len(current.attendees)} 人）：{_names(current.attendees) or '—'}")
-    st.markdown(f"**发言人**：{_names(current.speakers) or '—'}")
-    with st.expander("更正抽取有误的字段"):
-        _edit_form(kb, current)
-
-
-def _attendance_csv(result: Attendance) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["姓名", "参加次数", "发言次数", "主持次数", "学习次数", "出勤率", "缺席"])
-    for m in result.members:
-        writer.writerow([m.name, m.attended, m.spoke, m.hosted, m.sessions, f"{m.rate:.0%}", "；".join(m.missed)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
+    st.markdown(f"**参加人员**（{len(current.attendees)} 人）：{plain(_names(current.attendees) or '—')}")
+    st.markdown(f"**发言人**：{plain(_names(current.speakers) or '—')}")
+    if kb.can("session.edit"):
+        with st.expander("更正抽取有误的字段"):
+            _edit_form(kb, current)
 
 
 def _attendance_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
@@ -115,7 +104,8 @@ def _attendance_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
           "缺席": "；".join(label.split(" ")[0] for label in m.missed)} for m in result.members],
         hide_index=True, width="stretch", height=min(38 + 35 * len(result.members), 600),
     )
-    st.download_button("下载出勤统计（CSV）", _attendance_csv(result),
+    # Made when clicked (and only then audited as an export); every cell kept as text by spreadsheets.
+    st.download_button("下载出勤统计（CSV）", lambda: kb.archive.export_attendance(year),
                        file_name=f"出勤统计-{year or '全部'}.csv", mime="text/csv", key="archive_attendance_csv")
 
 
@@ -127,11 +117,12 @@ def _coverage_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
     found = remembered("archive_coverage", (topic, kb.generation(), everything),
                        lambda: kb.archive.coverage(topic, k=5, among=everything))
     if not any(c.covered for c in found):
-        st.info(f"往期学习中没有与“{topic}”明显相关的专题，这是一个新主题。以下为最接近的几次：")
+        st.info(f"往期学习中没有与“{plain(topic)}”明显相关的专题，这是一个新主题。以下为最接近的几次：")
     for c in found:
         flag = "已学过" if c.covered else "相关度低"
-        st.markdown(f"**{c.session.date or '日期不详'}　{c.session.theme or c.session.title}**　（{flag}）")
-        st.progress(min(c.relevance, 1.0), text=f"相关度 {c.relevance:.2f} · 主持：{c.session.host or '—'}")
+        heading = plain(f"{c.session.date or '日期不详'}　{c.session.theme or c.session.title}")
+        st.markdown(f"**{heading}**　（{flag}）")
+        st.progress(min(c.relevance, 1.0), text=f"相关度 {c.relevance:.2f} · 主持：{plain(c.session.host or '—')}")
         if c.snippet:
             st.html(f'<div class="kb-snippet">{highlight_html(c.snippet, c.highlights)}</div>')
 

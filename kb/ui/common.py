@@ -1,4 +1,4 @@
-"""Shared UI pieces: the cached knowledge-base loader, the page wrapper, and reading-list buttons."""
+"""Shared UI pieces: the cached knowledge-base loader, the page wrapper, errors, reading-list buttons."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import importlib
 import logging
 import os
 import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import streamlit as st
 
-from kb.errors import KBError
+from kb.errors import FormatError, KBError, StoreUnavailable
 from kb.library import ENV_LOCAL, KnowledgeBase, default_data_dir, describe_location, open_kb
-from kb.ui.text import list_name_for, unique_name
+from kb.ui import logs, session
+from kb.ui.text import list_name_for, plain, unique_name
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,9 @@ def warm_up(kb: KnowledgeBase) -> threading.Event:
 
 @st.cache_resource(show_spinner="正在打开资料库…")
 def load_kb(path: str) -> KnowledgeBase:
-    """One KnowledgeBase (and model) per process, shared by every browser session."""
+    """One KnowledgeBase (and model) per process, shared by every browser session; each session uses
+    it as its own person (kb.ui.session.view)."""
+    logs.setup(path)
     kb = open_knowledge_base(path)  # a str: a database URL must not become a Path
     if kb.count_chunks():
         kb.refresh_indexes()  # read from disk (or brought up to date) before the first search
@@ -95,15 +97,47 @@ def inject_css() -> None:
     st.html(f"<style>{CSS}</style>")
 
 
-def show_unexpected(error: Exception) -> None:
-    """A bug, not a user mistake: one line for the user, the details folded away for whoever fixes it."""
-    log.exception("UI error")
-    st.error(f"出现了意外错误（{type(error).__name__}）。请刷新页面重试；如果问题持续，请把下面的技术细节发给管理员。")
-    with st.expander("技术细节（供管理员排查）"):
-        st.code("".join(traceback.format_exception(error)), language="text")
+def show_unexpected(error: BaseException) -> None:
+    """A bug, not a user mistake: one line with a reference for the person; the details, under the same
+    reference, in the server's log file (kb.ui.logs) — never a traceback or a server path on the page."""
+    ref = logs.record(error, "UI error")
+    st.error(f"出现了意外错误（参考编号 {ref}）：请刷新页面重试；如果问题持续，请把参考编号告诉管理员。")
+
+
+def may_see_paths(kb: KnowledgeBase) -> bool:
+    """Server paths and the data directory are shown to the person at this computer and to
+    administrators, never to other people on the network."""
+    return kb.actor.local or kb.can("settings.read")
+
+
+def show_error(error: KBError, kb: KnowledgeBase | None = None) -> None:
+    """A KBError as its one line. A problem of the server itself (the database busy, full or damaged)
+    names server paths: people who may not see them get a reference instead, the line goes to the log."""
+    if isinstance(error, StoreUnavailable | FormatError) and (kb is None or not may_see_paths(kb)) \
+            and session.lan():
+        ref = logs.record(error, "knowledge base unavailable")
+        st.error(f"资料库暂时无法使用（参考编号 {ref}）：请稍后重试；如果问题持续，请把参考编号告诉管理员。")
+        return
+    st.error(plain(str(error)))
 
 
 T = TypeVar("T")
+
+
+def callback(fn: Callable[..., None]) -> Callable[..., None]:
+    """A button callback that reports instead of raising: Streamlit runs callbacks before the page,
+    outside run_page's guard, so a refusal or a mistake becomes a toast, a bug a reference."""
+
+    def run(*args, **kwargs) -> None:
+        try:
+            fn(*args, **kwargs)
+        except KBError as e:
+            st.toast(plain(str(e)), icon="⚠️")
+        except Exception as e:  # noqa: BLE001 - the person gets a reference, the log the details
+            st.toast(f"出现了意外错误（参考编号 {logs.record(e, 'UI callback error')}）：请刷新页面重试", icon="⚠️")
+
+    run.__name__ = getattr(fn, "__name__", "callback")
+    return run
 
 
 def remembered(slot: str, key: object, compute: Callable[[], T]) -> T:
@@ -114,21 +148,34 @@ def remembered(slot: str, key: object, compute: Callable[[], T]) -> T:
     return st.session_state[f"_{slot}"]
 
 
+def open_view() -> KnowledgeBase | None:
+    """The knowledge base as this browser session's person may use it; None (with the reason shown)
+    when it cannot be opened or nobody is logged in."""
+    try:
+        base = current_kb()
+    except KBError as e:
+        show_error(e)
+        if not session.lan():
+            st.info(f"数据目录：{plain(describe_location(data_dir()))}（由环境变量 KB_DATA 指定）")
+        return None
+    kb = session.view(base)
+    if kb is None:
+        st.warning("请先登录。")
+    return kb
+
+
 def run_page(module: str) -> None:
-    """Render the page module kb.ui.<module> with the shared knowledge base."""
+    """Render the page module kb.ui.<module> with the knowledge base as this session's person sees it."""
     inject_css()
     try:
-        kb = current_kb()
-    except KBError as e:
-        st.error(str(e))
-        st.info(f"数据目录：{describe_location(data_dir())}（由环境变量 KB_DATA 指定）")
-        return
-    try:
+        kb = open_view()
+        if kb is None:
+            return
         page = importlib.import_module(f"kb.ui.{module}")
         sidebar_summary(kb)
         page.render(kb)
     except KBError as e:
-        st.error(str(e))
+        show_error(e)
     except Exception as e:  # noqa: BLE001 - the user gets a message, not a traceback
         show_unexpected(e)
 
@@ -147,7 +194,9 @@ def page(module: str, title: str, icon: str, *, default: bool = False) -> st.Pag
 def sidebar_summary(kb: KnowledgeBase) -> None:
     with st.sidebar:
         count = kb.count_documents()
-        st.caption(f"资料库：{count} 篇文档 · {'数据库' if kb.on_server else '数据目录'} {kb.location}")
+        place = f" · {'数据库' if kb.on_server else '数据目录'} {plain(kb.location)}" \
+            if may_see_paths(kb) and not session.lan() else ""
+        st.caption(f"资料库：{count} 篇文档{place}")
 
 
 # ---- empty knowledge base -----------------------------------------------------------------------
@@ -170,7 +219,7 @@ def progress_callback(bar) -> Callable:
             bar.progress(0.95, text=f"正在计算语义向量（{p.total} 个片段）…")
         elif p.total:
             name = Path(p.path).name if p.path else ""
-            bar.progress(min(p.done / p.total, 0.95) * 0.95, text=f"正在读取 {p.done + 1}/{p.total}：{name}")
+            bar.progress(min(p.done / p.total, 0.95) * 0.95, text=f"正在读取 {p.done + 1}/{p.total}：{plain(name)}")
 
     return update
 
@@ -179,15 +228,18 @@ def empty_state(kb: KnowledgeBase) -> bool:
     """When the knowledge base has no documents, say how to fill it; returns True if it was empty."""
     if kb.count_documents():
         return False
+    if not kb.can("document.upload"):
+        st.info("资料库还是空的：请等组织者导入学习资料后再来查看。")
+        return True
     st.info(
         "资料库还是空的。可以在左侧“资料导入”页面上传 PDF、Word、TXT、Markdown、HTML 文件，"
         "或在命令行运行 `kb ingest 文件夹路径`；也可以先导入自带的示例资料（理论文章和学习会议纪要）体验一下。"
     )
-    if st.button("导入示例资料", type="primary", key="import_sample"):
+    if kb.actor.local and st.button("导入示例资料", type="primary", key="import_sample"):
         try:
             import_sample(kb)
         except KBError as e:
-            st.error(str(e))
+            show_error(e, kb)
             return True
         st.rerun()
     return True
@@ -204,7 +256,9 @@ def target_list(kb: KnowledgeBase) -> str | None:
 
 
 def target_list_selector(kb: KnowledgeBase) -> None:
-    """The sidebar choice of the reading list that the add buttons fill."""
+    """The sidebar choice of the reading list that the add buttons fill (for those who may edit lists)."""
+    if not kb.can("list.edit"):
+        return
     names = kb.lists.names()
     with st.sidebar:
         if not names:
@@ -227,6 +281,7 @@ def items_in_target(kb: KnowledgeBase) -> set[tuple[str, int | None]]:
     return {(item.doc_id, item.start) for item in kb.lists.get(name).items}
 
 
+@callback
 def add_to_list(kb: KnowledgeBase, *, chunk_id: int | None = None, doc_id: str | None = None,
                 topic: str | None = None) -> None:
     """Button callback: add a passage (chunk_id) or a whole document (doc_id) to the target list,
@@ -243,14 +298,17 @@ def add_to_list(kb: KnowledgeBase, *, chunk_id: int | None = None, doc_id: str |
             kb.lists.add_document(name, doc_id)
             what = "全文"
         st.session_state[TARGET] = name
-        st.toast(f"已把{what}加入学习清单《{name}》", icon="✅")
+        st.toast(f"已把{what}加入学习清单《{plain(name)}》", icon="✅")
     except KBError as e:
-        st.toast(str(e), icon="⚠️")
+        st.toast(plain(str(e)), icon="⚠️")
 
 
 def add_buttons(kb: KnowledgeBase, *, doc_id: str, chunk_id: int | None, start: int | None,
                 topic: str | None, added: set[tuple[str, int | None]], key: str) -> None:
-    """"加入片段" and "整篇加入" buttons side by side; disabled once the item is in the list."""
+    """"加入片段" and "整篇加入" buttons side by side; disabled once the item is in the list. None for
+    people who may not edit reading lists."""
+    if not kb.can("list.edit"):
+        return
     left, right, _ = st.columns([1, 1, 4])
     if chunk_id is not None:
         done = (doc_id, start) in added

@@ -1,8 +1,10 @@
-"""资料导入: upload files or name a folder, ingest with a progress bar, show the ingest report."""
+"""资料导入: upload files (organisers) or name a server folder (administrators; inside the import roots
+unless at this computer), ingest with a progress bar, show the ingest report."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -11,35 +13,10 @@ from kb.errors import KBError
 from kb.library import SUPPORTED_SUFFIXES, KnowledgeBase
 from kb.records import IngestReport
 from kb.ui import common
-from kb.ui.text import kind_label
+from kb.ui.text import kind_label, plain
 
-UPLOADS = "uploads"  # folder inside the data directory where uploaded files are kept
 REPORT = "last_report"
 KINDS = ["auto", "theory", "minutes"]
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def upload_dir(kb: KnowledgeBase) -> Path:
-    return kb.data_dir / UPLOADS
-
-
-def safe_name(name: str) -> str:
-    """An uploaded file's name, without any folder part or characters a file system refuses."""
-    clean = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
-    return clean or "未命名文件"
-
-
-def save_uploads(kb: KnowledgeBase, files) -> list[Path]:
-    """Write uploaded files into <data>/uploads/ (a file of the same name is replaced, so uploading
-    a corrected version updates the stored document) and return their paths."""
-    folder = upload_dir(kb)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for file in files:
-        path = folder / safe_name(file.name)
-        path.write_bytes(file.getvalue())
-        paths.append(path)
-    return paths
 
 
 def options() -> tuple[str | None, list[str]]:
@@ -53,40 +30,53 @@ def options() -> tuple[str | None, list[str]]:
     return (None if kind == "auto" else kind), tags
 
 
-def ingest(kb: KnowledgeBase, paths: list[Path | str], kind: str | None, tags: list[str]) -> None:
-    """Ingest with a progress bar; keep the report in the session so it stays on screen."""
+def run_import(kb: KnowledgeBase, start: Callable[..., IngestReport], kind: str | None, tags: list[str]) -> None:
+    """Run an import (kb.upload or kb.ingest, given its files) with a progress bar; keep the report in
+    the session so it stays on screen."""
     bar = st.progress(0.0, text="准备导入…")
     try:
-        report = kb.ingest(paths, kind=kind, tags=tags, progress=common.progress_callback(bar))
+        report = start(kind=kind, tags=tags, progress=common.progress_callback(bar))
     except KBError as e:
         bar.empty()
-        st.error(str(e))
+        common.show_error(e, kb)
         return
     bar.progress(1.0, text="导入完成")
     st.session_state[REPORT] = report
 
 
 def upload_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
+    where = f"保存在 {plain(kb.data_dir / 'uploads')}" if common.may_see_paths(kb) else "保存在资料库的数据目录中"
     st.caption(f"支持的格式：{'、'.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}。"
-               f"上传的文件保存在 {upload_dir(kb)}，再次上传同名文件会更新原文档。")
+               f"上传的文件{where}，再次上传同名文件会更新原文档。")
     files = st.file_uploader("选择文件（可多选）", accept_multiple_files=True, key="import_files")
     if st.button("导入上传的文件", type="primary", disabled=not files, key="import_upload_go"):
-        ingest(kb, save_uploads(kb, files), kind, tags)
+        contents = [(file.name, file.getvalue()) for file in files]
+        run_import(kb, lambda **how: kb.upload(contents, **how), kind, tags)
 
 
 def folder_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
-    st.caption("服务器上的文件夹路径：其中的文件（含子文件夹）都会导入；再次导入只处理新增或改动的文件。")
+    if kb.actor.local:
+        st.caption("本机上的文件夹路径：其中的文件（含子文件夹）都会导入；再次导入只处理新增或改动的文件。")
+    else:
+        st.caption("只能导入管理员设定的导入目录（“系统管理”页）中的文件夹：其中的文件（含子文件夹）都会导入；"
+                   "再次导入只处理新增或改动的文件。")
     folder = st.text_input("文件夹或文件路径", key="import_folder", placeholder="/home/secretary/学习资料/2025年")
     if st.button("导入文件夹", type="primary", disabled=not folder.strip(), key="import_folder_go"):
-        path = Path(folder.strip()).expanduser()
-        if not path.exists():
-            st.error(f"找不到 {path}：请检查路径是否正确（是运行本系统的电脑上的路径）。")
+        path = Path(folder.strip()).expanduser() if kb.actor.local else folder.strip()
+        # Only the person at this computer is told whether a path exists; for anyone else the library
+        # answers, with the same words for a missing path as for an existing one outside the roots.
+        if kb.actor.local and not Path(path).exists():
+            st.error(f"找不到 {plain(path)}：请检查路径是否正确（是运行本系统的电脑上的路径）。")
             return
-        ingest(kb, [path], kind, tags)
+        run_import(kb, lambda **how: kb.ingest([path], **how), kind, tags)
 
 
 def _rows(entries) -> list[dict]:
     return [{"标题": e.title, "文件": Path(e.path).name, "片段": e.chunks or None, "说明": e.note} for e in entries]
+
+
+def _skip_line(skipped) -> str:
+    return f"**{plain(Path(skipped.path).name)}**：{plain(skipped.problem)}。{plain(skipped.fix)}"
 
 
 def show_report(report: IngestReport) -> None:
@@ -100,7 +90,7 @@ def show_report(report: IngestReport) -> None:
     if report.nothing_read:
         st.error("没有文件被导入：下列文件都无法读取。")
     for skipped in report.skipped:
-        st.warning(f"**{Path(skipped.path).name}**：{skipped.problem}。{skipped.fix}")
+        st.warning(_skip_line(skipped))
     for label, entries in [("新增的文档", report.added), ("更新的文档", report.updated),
                            ("重复的文件（未重复保存）", report.duplicates), ("未变化的文档", report.unchanged)]:
         if entries:
@@ -109,21 +99,30 @@ def show_report(report: IngestReport) -> None:
     if report.warnings:
         with st.expander(f"导入提示（{len(report.warnings)}）"):
             for warning in report.warnings:
-                st.markdown(f"- {warning}")
+                st.markdown(f"- {plain(warning)}")
 
 
 def render(kb: KnowledgeBase) -> None:
     st.title("资料导入")
     st.caption("把理论文章、学习辅导材料和历次学习会议纪要导入共享资料库。看不清的扫描件需要安装 OCR 扩展。")
+    if not kb.can("document.upload"):
+        st.info("导入资料需要组织者或管理员权限。")
+        return
     kind, tags = options()
-    upload, folder, sample = st.tabs(["上传文件", "从文件夹导入", "示例资料"])
-    with upload:
+    # Folders for administrators; the bundled (fictional) sample only at this computer, not into a
+    # database the office shares.
+    names = ["上传文件"] + (["从文件夹导入"] if kb.can("document.import") else []) + (
+        ["示例资料"] if kb.actor.local else [])
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["上传文件"]:
         upload_tab(kb, kind, tags)
-    with folder:
-        folder_tab(kb, kind, tags)
-    with sample:
-        st.caption("自带的示例资料：一个县委理论学习中心组的理论文章和两年的集体学习会议纪要（虚构），用于体验。")
-        if st.button("导入示例资料", key="import_sample_tab"):
-            common.import_sample(kb)
+    if "从文件夹导入" in tabs:
+        with tabs["从文件夹导入"]:
+            folder_tab(kb, kind, tags)
+    if "示例资料" in tabs:
+        with tabs["示例资料"]:
+            st.caption("自带的示例资料：一个县委理论学习中心组的理论文章和两年的集体学习会议纪要（虚构），用于体验。")
+            if st.button("导入示例资料", key="import_sample_tab"):
+                common.import_sample(kb)
     if st.session_state.get(REPORT) is not None:
         show_report(st.session_state[REPORT])

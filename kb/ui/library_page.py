@@ -11,7 +11,7 @@ import streamlit as st
 from kb.library import KnowledgeBase
 from kb.records import DocumentRecord, Filters, page_range
 from kb.ui import common
-from kb.ui.text import kind_label, section_label
+from kb.ui.text import kind_label, plain, section_label
 
 SORTS = {"date": "日期（新→旧）", "title": "标题", "added": "最近导入"}
 KIND, YEARS, TAGS, SORT, TITLE, OPEN = "lib_kind", "lib_years", "lib_tags", "lib_sort", "lib_title", "lib_open"
@@ -77,24 +77,26 @@ def _minutes_facts(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     rows = [("学习日期", session.get("date")), ("学习主题", session.get("theme")), ("主持人", session.get("host")),
             ("地点", session.get("location")), ("参加人员", "、".join(session.get("attendees") or ())),
             ("发言人", "、".join(session.get("speakers") or ())), ("记录人", session.get("recorder"))]
-    st.markdown("\n".join(f"- **{label}**：{html.escape(str(value))}" for label, value in rows if value))
+    st.markdown("\n".join(f"- **{label}**：{plain(value)}" for label, value in rows if value))
 
 
+@common.callback
 def _delete(kb: KnowledgeBase, doc_id: str) -> None:
     doc = kb.delete(doc_id)
     st.session_state.pop(OPEN, None)
-    st.toast(f"已从资料库删除《{doc.title}》", icon="🗑️")
+    st.toast(f"已从资料库删除《{plain(doc.title)}》", icon="🗑️")
 
 
 def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     """One document: its facts, its text as a whole, by chunk, and by page."""
-    st.subheader(f"《{doc.title}》")
+    st.subheader(f"《{plain(doc.title)}》")
     facts = [kind_label(doc.kind), doc.date or "日期不详", doc.format.upper(),
              f"{doc.page_count} 页" if doc.page_count else "", f"{doc.char_count} 字", f"{doc.chunk_count} 个片段"]
-    st.caption(" · ".join(f for f in facts if f) + (f" · 标签：{'、'.join(doc.tags)}" if doc.tags else ""))
-    st.caption(f"来源文件：{doc.path} · 导入于 {doc.added_at[:16].replace('T', ' ')}")
+    st.caption(plain(" · ".join(f for f in facts if f) + (f" · 标签：{'、'.join(doc.tags)}" if doc.tags else "")))
+    source = doc.path if common.may_see_paths(kb) else doc.file_name
+    st.caption(f"来源文件：{plain(source)} · 导入于 {doc.added_at[:16].replace('T', ' ')}")
     if doc.warnings:
-        st.warning("导入提示：" + "；".join(doc.warnings))
+        st.warning("导入提示：" + plain("；".join(doc.warnings)))
     added = common.items_in_target(kb)
     common.add_buttons(kb, doc_id=doc.id, chunk_id=None, start=None, topic=None, added=added, key=f"view-{doc.id}")
     if doc.kind == "minutes":
@@ -130,6 +132,8 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
             number = st.selectbox("页码", numbers, key=f"page-{doc.id}", format_func=lambda n: f"第 {n} 页")
             page = pages[numbers.index(number)]
             st.html(f'<div class="kb-fulltext">{html.escape(text[page.start:page.end])}</div>')
+    if not kb.can("document.delete"):
+        return
     with st.expander("从资料库删除这篇文档"):
         st.caption("删除后检索不到这篇文档；学习清单中引用它的条目会标为“原文已删除”。源文件不受影响。")
         sure = st.checkbox("我确认要删除", key=f"sure-{doc.id}")
@@ -167,10 +171,10 @@ def timeline_tab(kb: KnowledgeBase) -> None:
         this_year = (s.get("date") or "日期不详")[:4]
         if this_year != year:
             year = this_year
-            st.markdown(f"#### {year if year != '日期不详' else '日期不详'}")
+            st.markdown(f"#### {plain(year)}")
         with st.container(border=True):
             left, right = st.columns([1, 5])
-            left.markdown(f"**{html.escape(s.get('date') or '日期不详')}**")
+            left.markdown(f"**{plain(s.get('date') or '日期不详')}**")
             theme = s.get("theme") or s["title"]
             people = []
             if s.get("host"):
@@ -184,6 +188,7 @@ def timeline_tab(kb: KnowledgeBase) -> None:
             right.button("查看纪要", key=f"timeline-{s['doc_id']}", on_click=_open_document, args=(s["doc_id"],))
 
 
+@common.callback
 def _open_document(doc_id: str) -> None:
     """Timeline button callback: show this document in the documents view, whatever the filters were."""
     st.session_state.update({VIEW: DOCS, OPEN: doc_id, KIND: "all", YEARS: [], TAGS: [], TITLE: ""})

@@ -7,13 +7,12 @@ import html
 import streamlit as st
 
 from kb.errors import KBError
-from kb.export import LIST_FORMATS, MIME_TYPES, render_list, suggested_filename
-from kb.export.model import from_reading_list
+from kb.export import LIST_FORMATS, MIME_TYPES, suggested_filename
 from kb.library import KnowledgeBase
 from kb.presets import load_presets, preset
 from kb.records import CHANGED, MISSING, Filters, ReadingItem, ReadingList, page_range
 from kb.ui import common
-from kb.ui.text import citation, kind_label, list_name_for, unique_name
+from kb.ui.text import citation, kind_label, list_name_for, plain, plain_lines, unique_name
 
 CURRENT = "lists_current"
 FORMAT_LABELS = {"docx": "Word（.docx）", "pdf": "PDF", "md": "Markdown", "csv": "表格（.csv）"}
@@ -21,9 +20,11 @@ EXCERPT_CHARS = 160
 
 
 def _notify(message: str, ok: bool = True) -> None:
-    st.toast(message, icon="✅" if ok else "⚠️")
+    """A toast; its text names lists and documents, so it is shown as plain text."""
+    st.toast(plain(message), icon="✅" if ok else "⚠️")
 
 
+@common.callback
 def _safely(action, *args, done: str | None = None, **kwargs) -> None:
     """Run a list edit from a button callback; a user mistake becomes a toast, not a traceback."""
     try:
@@ -36,6 +37,7 @@ def _safely(action, *args, done: str | None = None, **kwargs) -> None:
 
 
 # ---- creating -----------------------------------------------------------------------------------
+@common.callback
 def _create(kb: KnowledgeBase) -> None:
     name = st.session_state.get("new_list_name", "").strip()
     topic = st.session_state.get("new_list_topic", "").strip() or None
@@ -50,6 +52,7 @@ def _create(kb: KnowledgeBase) -> None:
     _notify(f"已新建学习清单《{name}》：到“专题检索”或“资料库”页面加入材料")
 
 
+@common.callback
 def _draft(kb: KnowledgeBase) -> None:
     topic = st.session_state.get("draft_topic", "").strip()
     if not topic:
@@ -75,6 +78,8 @@ def _preset_to_topic() -> None:
 
 
 def create_forms(kb: KnowledgeBase) -> None:
+    if not kb.can("list.create"):
+        return
     with st.expander("根据主题自动起草", expanded=not kb.lists.names()):
         st.caption("按主题检索最相关的文档，每篇取最相关的一段，生成清单草稿，再由秘书组增删调整。")
         presets = load_presets()
@@ -96,6 +101,7 @@ def create_forms(kb: KnowledgeBase) -> None:
 
 
 # ---- one list -----------------------------------------------------------------------------------
+@common.callback
 def _rename(kb: KnowledgeBase, name: str) -> None:
     new_name = st.session_state.get(f"edit-name-{name}", "").strip()
     try:
@@ -114,22 +120,27 @@ def _rename(kb: KnowledgeBase, name: str) -> None:
     _notify("已保存清单名称和说明")
 
 
+@common.callback
 def _delete(kb: KnowledgeBase, name: str) -> None:
     _safely(kb.lists.delete, name, done=f"已删除学习清单《{name}》")
     st.session_state.pop(CURRENT, None)
 
 
+@common.callback
 def _annotate(kb: KnowledgeBase, name: str, item_id: int) -> None:
     note = st.session_state.get(f"note-{item_id}", "").strip()
     _safely(kb.lists.annotate, name, item_id, note or None, done="已保存备注")
 
 
 def settings(kb: KnowledgeBase, lst: ReadingList) -> None:
-    with st.expander("修改名称、主题和说明"):
-        st.text_input("名称", value=lst.name, key=f"edit-name-{lst.name}")
-        st.text_input("学习主题", value=lst.topic or "", key=f"edit-topic-{lst.name}")
-        st.text_area("说明", value=lst.description or "", key=f"edit-desc-{lst.name}", height=80)
-        st.button("保存", key=f"save-{lst.name}", on_click=_rename, args=(kb, lst.name))
+    if kb.can("list.edit"):
+        with st.expander("修改名称、主题和说明"):
+            st.text_input("名称", value=lst.name, key=f"edit-name-{lst.name}")
+            st.text_input("学习主题", value=lst.topic or "", key=f"edit-topic-{lst.name}")
+            st.text_area("说明", value=lst.description or "", key=f"edit-desc-{lst.name}", height=80)
+            st.button("保存", key=f"save-{lst.name}", on_click=_rename, args=(kb, lst.name))
+    if not kb.can("list.delete"):
+        return
     with st.expander("删除这份清单"):
         st.caption("只删除清单，不影响资料库中的文档。")
         sure = st.checkbox("我确认要删除", key=f"sure-list-{lst.name}")
@@ -154,6 +165,10 @@ def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
         if item.text:
             excerpt = item.text if len(item.text) <= EXCERPT_CHARS else item.text[:EXCERPT_CHARS] + "…"
             body.html(f'<div class="kb-snippet">{html.escape(excerpt)}</div>')
+        if not kb.can("list.edit"):
+            if item.note:
+                body.html(f'<div class="kb-meta">导读：{html.escape(item.note)}</div>')
+            return
         body.text_input("备注 / 学习提示", value=item.note or "", key=f"note-{item.id}",
                         placeholder="例如：重点读第二部分；会上请某同志领学",
                         on_change=_annotate, args=(kb, lst.name, item.id))
@@ -166,34 +181,29 @@ def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
                        on_click=_safely, args=(kb.lists.remove, lst.name, item.id), kwargs={"done": "已移除"})
 
 
-@st.cache_data(show_spinner="正在生成文件…", max_entries=16)
-def _export_bytes(_lst: ReadingList, name: str, updated_at: str, generation: int, fmt: str) -> bytes:
-    """The exported file, rendered once per list version and format."""
-    return render_list(from_reading_list(_lst), fmt)
-
-
 def export_bar(kb: KnowledgeBase, lst: ReadingList) -> None:
     left, right = st.columns([2, 1])
     fmt = left.segmented_control("导出格式", list(LIST_FORMATS), default="docx", required=True, key="export_fmt",
-                                 format_func=lambda f: FORMAT_LABELS.get(f, f))
-    data = _export_bytes(lst, lst.name, lst.updated_at, kb.generation(), fmt)
-    right.download_button(f"下载 {FORMAT_LABELS.get(fmt, fmt)}", data=data,
+                                 format_func=lambda f: FORMAT_LABELS.get(f, f)) or "docx"
+    # Made when the button is clicked (and only then audited as an export), for whoever clicked it.
+    right.download_button(f"下载 {FORMAT_LABELS.get(fmt, fmt)}", data=lambda: kb.lists.export(lst.name, fmt),
                           file_name=suggested_filename(f"{lst.name}-学习材料清单", fmt),
                           mime=MIME_TYPES.get(fmt), type="primary", key="export_download",
                           disabled=not lst.items, width="stretch")
 
 
 def list_view(kb: KnowledgeBase, lst: ReadingList) -> None:
-    st.subheader(f"《{lst.name}》")
+    st.subheader(f"《{plain(lst.name)}》")
     facts = [f"学习主题：{lst.topic}" if lst.topic else "", f"{len(lst.items)} 条材料",
              f"更新于 {lst.updated_at[:16].replace('T', ' ')}"]
-    st.caption(" · ".join(f for f in facts if f))
+    st.caption(plain(" · ".join(f for f in facts if f)))
     if lst.description:
-        st.markdown(html.escape(lst.description))
+        st.markdown(plain_lines(lst.description))
     export_bar(kb, lst)
     settings(kb, lst)
     if not lst.items:
-        st.info("清单还是空的：在“专题检索”或“资料库”页面点击“加入清单”添加材料（先在左侧选中这份清单）。")
+        st.info("清单还是空的：在“专题检索”或“资料库”页面点击“加入清单”添加材料（先在左侧选中这份清单）。"
+                if kb.can("list.edit") else "清单还是空的。")
         return
     for item in lst.items:
         item_row(kb, lst, item)
@@ -209,11 +219,12 @@ def render(kb: KnowledgeBase) -> None:
             if st.session_state.get(CURRENT) not in names:
                 st.session_state[CURRENT] = st.session_state.get(common.TARGET) \
                     if st.session_state.get(common.TARGET) in names else names[0]
-            st.radio(f"全部清单（{len(names)}）", names, key=CURRENT)
+            st.radio(f"全部清单（{len(names)}）", names, key=CURRENT, format_func=plain)
         create_forms(kb)
     with main:
         if not names:
-            st.info("还没有学习清单。可以在左侧“根据主题自动起草”一份，或新建空白清单后从检索结果中添加。")
+            st.info("还没有学习清单。可以在左侧“根据主题自动起草”一份，或新建空白清单后从检索结果中添加。"
+                    if kb.can("list.create") else "还没有学习清单。")
             return
         lst = kb.lists.get(st.session_state[CURRENT])
         st.session_state[common.TARGET] = lst.name  # the list being edited is where "加入清单" adds next

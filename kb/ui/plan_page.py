@@ -7,11 +7,12 @@ from datetime import date
 import streamlit as st
 
 from kb.errors import KBError
-from kb.export import MIME_TYPES, PLAN_FORMATS, render_plan, suggested_filename
+from kb.export import MIME_TYPES, PLAN_FORMATS, suggested_filename
 from kb.library import KnowledgeBase
 from kb.records import PLAN_FORMATS as STUDY_FORMATS
 from kb.records import Plan
 from kb.ui.common import empty_state, remembered
+from kb.ui.text import plain
 
 NEW_PLAN = "＋ 新建计划"
 CHOICE = "plan_year_choice"  # the year selector's state
@@ -24,7 +25,7 @@ def _act(action, *args, success: str | None = None, **kwargs):
     try:
         result = action(*args, **kwargs)
     except KBError as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         return None
     if success:
         st.toast(success, icon="✅")
@@ -111,22 +112,24 @@ def _month_detail(kb: KnowledgeBase, plan: Plan) -> None:
     if not m.theme:
         st.info("请先为这个月填写学习主题。")
         return
+    editing = kb.can("plan.edit")
     if m.list_name:
         lst = kb.lists.get(m.list_name)
-        st.markdown(f"**学习清单《{lst.name}》**（{len(lst.items)} 项，可在“学习清单”页面调整顺序、加导读）")
-        if m.stale_list:
+        st.markdown(f"**学习清单《{plain(lst.name)}》**（{len(lst.items)} 项"
+                    + ("，可在“学习清单”页面调整顺序、加导读）" if editing else "）"))
+        if m.stale_list and editing:
             st.warning("本月主题已修改，这份清单是按原主题起草的，可以重新起草。")
         for item in lst.items:
             text_col, button_col = st.columns([6, 1])
-            text_col.markdown(f"{item.position}. {item.title}（{item.date or '日期不详'}）")
-            if button_col.button("移除", key=f"plan_remove_{lst.id}_{item.id}"):
+            text_col.markdown(plain(f"{item.position}. {item.title}（{item.date or '日期不详'}）"))
+            if kb.can("list.edit") and button_col.button("移除", key=f"plan_remove_{lst.id}_{item.id}"):
                 _act(kb.lists.remove, lst.name, item.id)
                 st.rerun()
         label = "重新起草本月清单"
     else:
         st.caption("本月还没有学习清单。")
         label = "起草本月清单"
-    if st.button(label, key=f"plan_draft_{plan.year}_{month}"):
+    if editing and st.button(label, key=f"plan_draft_{plan.year}_{month}"):
         with st.spinner("正在从资料库检索…"):
             _act(kb.plans.draft_month, plan.year, month, replace=True, success="已起草本月学习清单")
         st.rerun()
@@ -136,7 +139,7 @@ def _month_detail(kb: KnowledgeBase, plan: Plan) -> None:
     st.markdown("**往期学习**")
     if lines:
         for line in lines:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {plain(line)}")
     else:
         st.caption("往期集体学习中没有学过这个主题。")
 
@@ -150,8 +153,9 @@ def _export(kb: KnowledgeBase, plan: Plan) -> None:
     key = f"plan_export_{plan.year}"
     if st.button("生成导出文件", key=f"plan_export_make_{plan.year}"):
         with st.spinner("正在生成…"):
-            model = kb.plans.to_export(plan, with_coverage=with_coverage)
-            st.session_state[key] = (fmt, render_plan(model, fmt))
+            data = _act(kb.plans.export, plan.year, fmt, with_coverage=with_coverage)
+            if data is not None:
+                st.session_state[key] = (fmt, data)
     made = st.session_state.get(key)
     if made and made[0] == fmt:
         st.download_button(f"下载{FORMAT_LABELS.get(fmt, fmt)}", made[1],
@@ -160,6 +164,8 @@ def _export(kb: KnowledgeBase, plan: Plan) -> None:
 
 
 def _delete(kb: KnowledgeBase, plan: Plan) -> None:
+    if not kb.can("plan.delete"):
+        return
     with st.expander("删除计划"):
         with_lists = st.checkbox("同时删除各月学习清单", key=f"plan_delete_lists_{plan.year}")
         sure = st.checkbox(f"确认删除 {plan.year} 年学习计划", key=f"plan_delete_sure_{plan.year}")
@@ -170,21 +176,23 @@ def _delete(kb: KnowledgeBase, plan: Plan) -> None:
 
 
 def _show_plan(kb: KnowledgeBase, plan: Plan) -> None:
-    st.subheader(plan.display_title)
+    st.subheader(plain(plan.display_title))
     if plan.unit:
-        st.caption(plan.unit)
-    st.markdown(f"**全年学习主线**：{plan.main_line or '（未填写）'}")
-    _header_form(kb, plan)
-    _months_form(kb, plan)
+        st.caption(plain(plan.unit))
+    st.markdown(f"**全年学习主线**：{plain(plan.main_line or '（未填写）')}")
+    editing = kb.can("plan.edit")
+    if editing:
+        _header_form(kb, plan)
+        _months_form(kb, plan)
     missing = [m.month for m in plan.months if m.theme and not m.list_name]
     left, right = st.columns(2)
-    if missing and left.button(f"为未起草的 {len(missing)} 个月起草学习清单", type="primary",
+    if editing and missing and left.button(f"为未起草的 {len(missing)} 个月起草学习清单", type="primary",
                                key=f"plan_draft_all_{plan.year}"):
         with st.spinner("正在从资料库检索各月学习材料…"):
             _act(kb.plans.draft, plan.year, success="已起草各月学习清单")
         st.rerun()
     stale = [m.month for m in plan.months if m.stale_list]
-    if stale and right.button(f"重新起草主题已改的 {len(stale)} 个月", key=f"plan_redraft_{plan.year}"):
+    if editing and stale and right.button(f"重新起草主题已改的 {len(stale)} 个月", key=f"plan_redraft_{plan.year}"):
         for month in stale:
             _act(kb.plans.draft_month, plan.year, month, replace=True)
         st.rerun()
@@ -204,7 +212,10 @@ def render(kb: KnowledgeBase) -> None:
     if empty_state(kb):
         return
     years = kb.plans.years()
-    options = [*years, NEW_PLAN]
+    options = [*years, NEW_PLAN] if kb.can("plan.create") else years
+    if not options:
+        st.info("还没有学习计划。")
+        return
     if GOTO in st.session_state:
         st.session_state[CHOICE] = st.session_state.pop(GOTO)
     if st.session_state.get(CHOICE) not in options:

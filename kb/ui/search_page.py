@@ -21,6 +21,7 @@ from kb.ui.text import (
     kind_label,
     list_name_for,
     months_between,
+    plain,
     section_label,
     surrounding,
     unique_name,
@@ -196,6 +197,7 @@ def show_documents(kb: KnowledgeBase, groups: list[list[Hit]], topic: str, added
                                            topic=topic, added=added, key=f"doc{rank}-more-{hit.chunk_id}")
 
 
+@common.callback
 def _draft(kb: KnowledgeBase, topic: str, filters: Filters) -> None:
     """Button callback: a reading list of the topic's best documents, one passage each."""
     try:
@@ -203,9 +205,10 @@ def _draft(kb: KnowledgeBase, topic: str, filters: Filters) -> None:
         lst = kb.lists.draft(name, topic, k=8, filters=filters)
         st.session_state[common.TARGET] = name
         st.session_state["lists_current"] = name
-        st.toast(f"已起草学习清单《{name}》，共 {len(lst.items)} 条：到“学习清单”页面调整顺序、加注和导出", icon="📋")
+        st.toast(f"已起草学习清单《{plain(name)}》，共 {len(lst.items)} 条：到“学习清单”页面调整顺序、加注和导出",
+                 icon="📋")
     except KBError as e:
-        st.toast(str(e), icon="⚠️")
+        st.toast(plain(str(e)), icon="⚠️")
 
 
 def render(kb: KnowledgeBase) -> None:
@@ -232,10 +235,12 @@ def render(kb: KnowledgeBase) -> None:
         head.subheader(f"找到 {len(groups)} 篇相关文档")
     else:
         head.subheader(f"找到 {len(hits)} 个相关段落（来自 {len(group_by_document(hits))} 篇文档）")
-    action.button("用结果起草学习清单", on_click=_draft, args=(kb, query, filters), key="draft_from_search",
-                  help="取最相关的 8 篇文档、每篇一段，生成一份学习清单草稿")
+    if kb.can("list.create"):
+        action.button("用结果起草学习清单", on_click=_draft, args=(kb, query, filters), key="draft_from_search",
+                      help="取最相关的 8 篇文档、每篇一段，生成一份学习清单草稿")
     if not any(h.highlights for h in hits):
-        st.info(f"没有找到直接包含“{query}”中词语的段落，下面是语义上最接近的结果，仅供参考；可以换个说法或选择预设主题。")
+        st.info(f"没有找到直接包含“{plain(query)}”中词语的段落，下面是语义上最接近的结果，仅供参考；"
+                "可以换个说法或选择预设主题。")
     added = common.items_in_target(kb)
     if mode == BY_DOC:
         show_documents(kb, groups, query, added)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import streamlit as st
 
 from kb.library import KnowledgeBase
-from kb.ui.text import format_bytes
+from kb.ui.common import may_see_paths
+from kb.ui.text import format_bytes, plain
 
 SUMMARY_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变化", "duplicates": "重复", "skipped": "跳过"}
 
@@ -29,7 +32,8 @@ def render(kb: KnowledgeBase) -> None:
     c[1].metric("向量维度", stats["dim"] or "—")
     c[2].metric("索引大小", format_bytes(stats["index_bytes"]))
     c[3].metric("数据库大小", format_bytes(stats["database_bytes"]))
-    st.caption(f"共 {stats['characters']:,} 字 · 数据目录 {stats['data_dir']} · 数据格式版本 {stats['format_version']}")
+    where = f" · 数据目录 {plain(stats['data_dir'])}" if may_see_paths(kb) else ""
+    st.caption(f"共 {stats['characters']:,} 字{where} · 数据格式版本 {stats['format_version']}")
     st.subheader("最近一次导入")
     last = stats["last_ingest"]
     if not last:
@@ -38,7 +42,10 @@ def render(kb: KnowledgeBase) -> None:
         parts = [f"{label} {last.get(key, 0)}" for key, label in SUMMARY_LABELS.items()]
         st.markdown(f"{_when(last.get('finished_at'))} 完成：" + "，".join(parts))
         for reason in last.get("skipped_reasons") or []:
-            st.caption(f"跳过：{reason}")
+            if not may_see_paths(kb):  # "<server path>：problem。fix" — only the file's name for others
+                path, _, rest = reason.partition("：")
+                reason = f"{PurePath(path).name}：{rest}"
+            st.caption(f"跳过：{plain(reason)}")
     if stats["tags"]:
         st.subheader("标签")
         st.dataframe([{"标签": tag, "文档数": n} for tag, n in stats["tags"].items()], hide_index=True)

@@ -1,8 +1,10 @@
-"""Pure presentation helpers for the UI: labels, escaped highlights, context windows, grouping."""
+"""Pure presentation helpers for the UI: untrusted text made plain, labels, escaped highlights,
+context windows, grouping."""
 
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,6 +13,23 @@ from kb.kinds import KIND_LABELS
 from kb.records import Hit
 
 SENTENCE_ENDS = "。！？；!?;\n"
+# Every ASCII punctuation character: CommonMark lets a backslash make any of them literal, which
+# covers Markdown (links, images, emphasis, headings, lists, tables), raw HTML and entities (< > &),
+# and Streamlit's own additions (:emoji: and :color[…] directives, $math$).
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """`text` from a document or a person (a title, file name, list or plan name, minutes field, note)
+    made safe to pass where Streamlit reads Markdown — st.markdown/caption/title/subheader, alerts,
+    toasts, widget labels and radio/pills options: it shows exactly as written, nothing interpreted.
+    Runs of white space (line breaks too) become one space, so a title stays on its line."""
+    return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def plain_lines(text: object) -> str:
+    """Like plain(), keeping the line breaks (for descriptions and notes of several lines)."""
+    return "  \n".join(plain(line) for line in str(text).splitlines() if line.strip())
 
 
 def kind_label(kind: str | None) -> str:

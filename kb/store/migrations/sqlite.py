@@ -148,4 +148,58 @@ MIGRATIONS: list[tuple[str, str]] = [
             (SELECT coalesce(max(position), 0) FROM reading_list_items i WHERE i.list_id = reading_lists.id);
         """,
     ),
+    (
+        "005_accounts",
+        """
+        -- People who may log in (局域网模式). Only an argon2 hash of the password is kept.
+        CREATE TABLE accounts(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('member', 'organiser', 'admin')),
+            password_hash TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        -- Wrong passwords in a row, by the name typed whether or not an account has it: a lock-out
+        -- then tells nobody which names exist.
+        CREATE TABLE login_failures(
+            name TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until TEXT
+        );
+        -- Server-side sessions: the browser holds a random token, the database only its SHA-256.
+        CREATE TABLE login_sessions(
+            token_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX login_sessions_account ON login_sessions(account_id);
+        -- The audit log (操作日志): rows are only ever added; the triggers refuse any change or removal.
+        CREATE TABLE audit_log(
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            outcome TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE INDEX audit_log_actor ON audit_log(actor, at);
+        CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        -- Folders whose files people other than the local administrator may import (resolved real paths).
+        CREATE TABLE import_roots(
+            path TEXT PRIMARY KEY,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL
+        );
+        """,
+    ),
 ]

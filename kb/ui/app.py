@@ -1,0 +1,70 @@
+"""The app: the mode check, the login gate, and the pages each role may open.
+
+A page someone's role does not allow is not in their navigation, so its address leads nowhere; and
+were a control reached anyway, the library refuses the change (kb.access).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kb.errors import KBError
+from kb.library import ROLE_LABELS, KnowledgeBase
+from kb.ui import common, login_page, session
+from kb.ui.common import page
+from kb.ui.text import plain
+
+
+def pages_for(kb: KnowledgeBase) -> dict[str, list[st.Page]]:
+    """The navigation for this person's role."""
+    manage = []
+    if kb.can("document.upload"):
+        manage.append(page("import_page", "资料导入", ":material/upload_file:"))
+    manage.append(page("status_page", "概况", ":material/monitoring:"))
+    if kb.can("account.read"):
+        manage.append(page("admin_page", "系统管理", ":material/admin_panel_settings:"))
+    if session.lan():
+        manage.append(page("account_page", "我的账号", ":material/account_circle:"))
+    return {
+        "查找与阅读": [
+            page("search_page", "专题检索", ":material/search:", default=True),
+            page("library_page", "资料库", ":material/library_books:"),
+        ],
+        "组织学习": [
+            page("lists_page", "学习清单", ":material/checklist:"),
+            page("plan_page", "学习计划", ":material/calendar_month:"),
+            page("archive_page", "学习档案", ":material/history_edu:"),
+        ],
+        "管理": manage,
+    }
+
+
+def who_caption(kb: KnowledgeBase) -> None:
+    with st.sidebar:
+        if session.lan():
+            st.caption(f"局域网模式 · 当前用户：{plain(kb.actor.name)}（{ROLE_LABELS.get(kb.actor.role, '')}）")
+            st.button("退出登录", key="sidebar_logout", on_click=common.callback(session.log_out), args=(kb,))
+        else:
+            st.caption("本机模式：仅本机可访问（127.0.0.1），无需登录")
+
+
+def main() -> None:
+    st.set_page_config(page_title="学习资料库", page_icon="📚", layout="wide", initial_sidebar_state="expanded")
+    if not session.lan() and not session.local_address_ok():
+        st.error("本机模式只能在本机地址（127.0.0.1）上运行：请用 bash scripts/start.sh 或 kb serve 启动；"
+                 "要让局域网内的电脑访问，请用 kb serve --lan（需要登录）。")
+        st.stop()
+    try:
+        base = common.current_kb()
+    except KBError as e:
+        common.inject_css()
+        common.show_error(e)
+        st.stop()
+    kb = session.view(base)
+    if kb is None:
+        st.navigation([st.Page(lambda: login_page.render(base), title="登录", icon=":material/login:",
+                               url_path="login", default=True)], position="hidden").run()
+        return
+    session.sync_cookie(kb)
+    who_caption(kb)
+    st.navigation(pages_for(kb)).run()
