@@ -4,6 +4,8 @@ import csv
 import io
 from dataclasses import replace
 
+import pytest
+
 from kb.export import export_list, render_list
 from kb.export.demo import demo_items, demo_list
 
@@ -48,3 +50,88 @@ def test_csv_keeps_commas_quotes_and_neutralises_formulas():
 def test_empty_list_has_only_the_header():
     data = render_list(replace(demo_list(), items=()), "csv")
     assert data.decode("utf-8-sig").splitlines() == [",".join(COLUMNS)]
+
+
+# ---- every CSV kb writes: cells a spreadsheet would run are kept as text ---------------------------------
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+SUM(1,2)", "-2+3", "@cmd", "\tTAB", "\rCR"]
+
+
+def _cells(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def _assert_safe(rows: list[list[str]]) -> None:
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_safe_cell_escapes_every_dangerous_start_and_leaves_the_rest():
+    from kb.export.csv import safe_cell
+
+    for value in HOSTILE:
+        assert safe_cell(value) == "'" + value
+    assert [safe_cell(v) for v in ("学习", "a=b", 3, 0.5, None, "")] == ["学习", "a=b", "3", "0.5", "", ""]
+
+
+@pytest.fixture
+def hostile_kb(tmp_path):
+    from conftest import FakeEncoder
+    from kb_fixtures import write_corpus
+
+    from kb.library import KnowledgeBase
+
+    corpus = write_corpus(tmp_path / "docs")
+    with KnowledgeBase(tmp_path / "data", encoder=FakeEncoder()) as kb:
+        kb.ingest([corpus["lianzheng"].parent])
+        yield kb
+
+
+def test_the_reading_list_export_escapes_names_notes_and_passages(hostile_kb):
+    kb = hostile_kb
+    kb.lists.create("清单")
+    doc = next(d for d in kb.documents() if d.kind == "theory")
+    for note in HOSTILE:
+        kb.lists.add_document("清单", doc.id, note=note)
+    rows = _cells(kb.lists.export("清单", "csv"))
+    _assert_safe(rows)
+    # Kept as written behind an apostrophe; a leading tab or CR may already be trimmed as white space.
+    assert [r[7] for r in rows[1:5]] == ["'" + n for n in HOSTILE[:4]]
+    assert [r[7] for r in rows[5:]] in (["'" + n for n in HOSTILE[4:]], [n.strip() for n in HOSTILE[4:]])
+
+
+def test_the_attendance_export_escapes_names_from_minutes(hostile_kb):
+    kb = hostile_kb
+    minutes = next(d for d in kb.documents() if d.kind == "minutes")
+    kb.archive.edit_session(minutes.id, attendees="、".join(HOSTILE), host="=主持人")
+    rows = _cells(kb.archive.export_attendance(2024))
+    _assert_safe(rows)
+    names = {r[0] for r in rows[1:]}
+    assert {"'+SUM(1", "'-2+3", "'@cmd", "'=主持人"} <= names
+
+
+def test_the_audit_export_escapes_names_and_targets(hostile_kb):
+    kb = hostile_kb
+    for name in HOSTILE:
+        kb.lists.create(name)
+    rows = _cells(kb.audit.export_csv())
+    _assert_safe(rows)
+    assert rows[0] == ["时间", "账号", "角色", "操作", "对象", "结果", "说明"]
+    targets = [r[4] for r in rows[1:] if r[3] == "新建学习清单"]
+    assert sorted(targets) == sorted("'" + n for n in HOSTILE)
+
+
+def test_every_csv_the_product_writes_goes_through_the_one_helper():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    writers = []
+    for path in [*root.joinpath("kb").rglob("*.py"), root / "app.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("writer", "DictWriter") and \
+                    isinstance(node.value, ast.Name) and node.value.id == "csv":
+                writers.append(str(path.relative_to(root)))
+    assert writers == ["kb/export/csv.py"]

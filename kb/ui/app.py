@@ -14,29 +14,31 @@ from kb.ui import common, login_page, session
 from kb.ui.common import page
 from kb.ui.text import plain
 
+PageSpec = tuple[str, str, str]  # (module of kb.ui, title, icon)
 
-def pages_for(kb: KnowledgeBase) -> dict[str, list[st.Page]]:
-    """The navigation for this person's role."""
-    manage = []
-    if kb.can("document.upload"):
-        manage.append(page("import_page", "资料导入", ":material/upload_file:"))
-    manage.append(page("status_page", "概况", ":material/monitoring:"))
+
+def page_specs(kb: KnowledgeBase) -> dict[str, list[PageSpec]]:
+    """The navigation for this person's role: groups of pages, the first page the default."""
+    manage = [("import_page", "资料导入", ":material/upload_file:")] if kb.can("document.upload") else []
+    manage.append(("status_page", "概况", ":material/monitoring:"))
     if kb.can("account.read"):
-        manage.append(page("admin_page", "系统管理", ":material/admin_panel_settings:"))
+        manage.append(("admin_page", "系统管理", ":material/admin_panel_settings:"))
     if session.lan():
-        manage.append(page("account_page", "我的账号", ":material/account_circle:"))
+        manage.append(("account_page", "我的账号", ":material/account_circle:"))
     return {
-        "查找与阅读": [
-            page("search_page", "专题检索", ":material/search:", default=True),
-            page("library_page", "资料库", ":material/library_books:"),
-        ],
-        "组织学习": [
-            page("lists_page", "学习清单", ":material/checklist:"),
-            page("plan_page", "学习计划", ":material/calendar_month:"),
-            page("archive_page", "学习档案", ":material/history_edu:"),
-        ],
+        "查找与阅读": [("search_page", "专题检索", ":material/search:"),
+                   ("library_page", "资料库", ":material/library_books:")],
+        "组织学习": [("lists_page", "学习清单", ":material/checklist:"),
+                 ("plan_page", "学习计划", ":material/calendar_month:"),
+                 ("archive_page", "学习档案", ":material/history_edu:")],
         "管理": manage,
     }
+
+
+def pages_for(kb: KnowledgeBase) -> dict[str, list[st.Page]]:
+    first = "search_page"
+    return {group: [page(module, title, icon, default=module == first) for module, title, icon in specs]
+            for group, specs in page_specs(kb).items()}
 
 
 def who_caption(kb: KnowledgeBase) -> None:
