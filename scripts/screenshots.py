@@ -49,16 +49,31 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(data_dir: Path, *, timeout: float = 120) -> Iterator[str]:
-    """`streamlit run app.py` on loopback for this data directory; yields the base URL."""
+    """`streamlit run app.py` on loopback for this data directory (本机模式); yields the base URL."""
     port = free_port()
-    env = {**os.environ, "KB_DATA": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    with _serving([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+                   "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
+                   "false", "--server.fileWatcherType", "none"], data_dir, port, timeout) as url:
+        yield url
+
+
+@contextmanager
+def running_server(data_dir: Path, *, lan: bool = True, timeout: float = 120) -> Iterator[str]:
+    """`kb serve [--lan]` on loopback for this data directory, as a person starts it; yields the base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "kb.cli", "--data", str(data_dir), "serve", "--host", "127.0.0.1",
+               "--port", str(port), *(["--lan"] if lan else [])]
+    with _serving(command, data_dir, port, timeout) as url:
+        yield url
+
+
+@contextmanager
+def _serving(command: list[str], data_dir: Path, port: int, timeout: float) -> Iterator[str]:
+    """Run a server command until its health check answers; yields the base URL; stops it after."""
+    env = {**os.environ, "KB_DATA": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
     log = tempfile.NamedTemporaryFile(prefix="kb-streamlit-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
