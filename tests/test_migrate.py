@@ -8,8 +8,8 @@ from conftest import FakeEncoder, StoreLocations
 from kb_fixtures import write_corpus
 
 from kb.cli import main
-from kb.errors import InvalidInput
-from kb.library import KnowledgeBase, migrate
+from kb.errors import InvalidInput, LoginFailed
+from kb.library import GUEST, KnowledgeBase, migrate
 from kb.store import open_store
 from kb.store.copy import UnknownTables
 
@@ -33,6 +33,12 @@ def build(folder, docs):
         kb.plans.set_month(2025, 1, list_name="廉政清单")
         minutes = next(d for d in kb.documents() if d.kind == "minutes")
         kb.archive.edit_session(minutes.id, host="李明", attendees=["张建华", "李明"])
+        kb.accounts.add("王芳", "admin", "admin-pass-1")
+        guest = kb.acting_as(GUEST)
+        guest.accounts.login("王芳", "admin-pass-1")  # a session
+        with pytest.raises(LoginFailed):
+            guest.accounts.login("无此人", "wrong-pass-1")  # a counted failure
+        kb.roots.add(docs)
 
 
 def snapshot(location) -> dict:
@@ -42,6 +48,7 @@ def snapshot(location) -> dict:
         del rows["meta"]  # holds each database's own format version and instance id besides what is copied
         return {
             "rows": rows,
+            "audit": [(e.actor, e.action, e.target, e.outcome) for e in kb.store.audit.query()],
             "generation": kb.generation(),
             "documents": [(d.id, d.title, d.tags, d.chunk_count, d.added_at) for d in kb.documents()],
             "searches": [[(h.chunk_id, h.doc_id, round(h.score, 5)) for h in kb.search(q, k=5)] for q in QUERIES],
@@ -50,6 +57,16 @@ def snapshot(location) -> dict:
             "sessions": [(s.doc_id, s.host, s.attendees) for s in kb.archive.sessions()],
             "settings": (kb.store.meta.model(), kb.store.meta.settings()),
         }
+
+
+def same_but_the_copy(after: dict, before: dict, copies: int) -> bool:
+    """Equal, but for the audit rows each copy itself adds to its target's log (newest first)."""
+    made = after["audit"][:copies]
+    assert [(who, what, outcome) for who, what, _, outcome in made] == [("本机管理员", "database.copy", "ok")] * copies
+    assert after["audit"][copies:] == before["audit"]
+    assert after["rows"].pop("audit_log") == before["rows"]["audit_log"] + copies
+    return {**after, "audit": None, "rows": after["rows"]} == {
+        **before, "audit": None, "rows": {k: v for k, v in before["rows"].items() if k != "audit_log"}}
 
 
 def test_sqlite_to_postgresql_and_back_changes_nothing(pg, tmp_path, fake_model, capsys):
@@ -61,10 +78,10 @@ def test_sqlite_to_postgresql_and_back_changes_nothing(pg, tmp_path, fake_model,
     province = pg.new("province")
     assert main(["migrate", str(tmp_path / "county"), province]) == 0
     assert "迁移完成" in capsys.readouterr().out
-    assert snapshot(province) == before
+    assert same_but_the_copy(snapshot(province), before, copies=1)
 
     assert main(["migrate", province, str(tmp_path / "back"), "--json"]) == 0
-    assert snapshot(tmp_path / "back") == before
+    assert same_but_the_copy(snapshot(tmp_path / "back"), before, copies=2)
     with KnowledgeBase(province, encoder=FakeEncoder()) as kb:  # the copy goes on living: new ids follow the old
         kb.lists.create("迁移后新建")
         more = tmp_path / "more"

@@ -12,6 +12,8 @@ TABLE_NAMES = {
     "meta": "设置", "counters": "计数器", "documents": "文档", "document_tags": "文档标签", "chunks": "片段",
     "embeddings": "向量", "ingest_runs": "导入记录", "reading_lists": "学习清单", "reading_list_items": "清单条目",
     "plans": "学习计划", "plan_months": "计划月份", "session_edits": "学习记录更正",
+    "accounts": "账号", "login_failures": "登录失败计数", "login_sessions": "登录会话", "audit_log": "操作日志",
+    "import_roots": "导入目录",
 }
 
 

@@ -27,6 +27,8 @@ def _row(r: Row) -> AccountRow:
 class AccountRows:
     """The accounts and login_failures tables."""
 
+    TABLES = ("accounts", "login_failures")  # what `kb migrate` copies, parents first
+
     def __init__(self, backend: Backend):
         self.db = backend
 

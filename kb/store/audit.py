@@ -20,6 +20,8 @@ def _entry(r: Row) -> AuditEntry:
 class AuditLog:
     """The audit_log table."""
 
+    TABLES = ("audit_log",)  # what `kb migrate` copies (appended into an empty log)
+
     def __init__(self, backend: Backend):
         self.db = backend
 

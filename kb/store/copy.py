@@ -45,7 +45,8 @@ def _check_tables(store: Store, owned: list[str]) -> None:
 def is_empty(store: Store) -> bool:
     """Nothing was ever imported into or written by hand in the store (only what opening it creates)."""
     return (store.meta.model() == (None, None) and store.documents.count() == 0 and not store.lists.names()
-            and not store.plans.years() and not store.sessions.all())
+            and not store.plans.years() and not store.sessions.all() and not store.accounts.all()
+            and store.audit.count() == 0 and not store.roots.all())
 
 
 def copy_store(source: Store, target: Store, progress: Progress | None = None) -> dict[str, int]:

@@ -21,6 +21,8 @@ class LoginRow:
 class LoginSessions:
     """The login_sessions table."""
 
+    TABLES = ("login_sessions",)  # what `kb migrate` copies (after accounts: it refers to them)
+
     def __init__(self, backend: Backend):
         self.db = backend
 

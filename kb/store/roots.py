@@ -8,6 +8,8 @@ from kb.store.backend import Backend
 class ImportRoots:
     """The import_roots table (real paths, symlinks resolved when added)."""
 
+    TABLES = ("import_roots",)  # what `kb migrate` copies
+
     def __init__(self, backend: Backend):
         self.db = backend
 
