@@ -127,3 +127,33 @@ def test_members_organisers_and_the_audit_log_in_two_browsers(shots, tmp_path):
         picture = shots.screenshot(member, tmp_path / "audit.png")
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Path(data / "logs").is_dir()  # the server's own log lives with the data, not on a page
+
+
+HOSTILE = ("![图](http://evil.example/x.png) [点我](javascript:alert(1)) <img src=x onerror=alert(1)> **粗体** "
+           "$x^2$ :red[红] :smile: www.evil.example")
+
+
+def test_markup_in_titles_and_names_stays_text_in_chromium(shots, tmp_path):
+    """What Streamlit's own renderer makes of a hostile DOCX title, list name, topic, description and note."""
+    import docx
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    document = docx.Document()
+    document.core_properties.title = f"学习辅导{HOSTILE}"
+    document.add_heading(f"学习辅导{HOSTILE}", level=0)
+    document.add_paragraph("严明政治纪律和政治规矩。")
+    document.save(docs / "辅导.docx")
+    with KnowledgeBase(tmp_path / "data", encoder=FakeEncoder()) as kb:
+        kb.ingest([docs])
+        kb.lists.create(HOSTILE, topic=HOSTILE, description=HOSTILE)
+        kb.lists.add_document(HOSTILE, kb.documents()[0].id, note=HOSTILE)
+    with shots.running_app(tmp_path / "data") as url, shots.browser() as driver:
+        for path, ready in (("/library", "打开文档"), ("/lists", "导出格式")):
+            open_page(shots, driver, url, path, ready)
+            main = driver.find_element("css selector", '[data-testid="stMain"]')
+            links = [a.get_attribute("href") for a in main.find_elements("css selector", "a")]
+            assert all(link.startswith(f"{url}{path}#") for link in links), links  # only headings' own anchors
+            assert not main.find_elements("css selector", "img, .katex, strong em, script")
+            assert "<strong>粗体" not in main.get_attribute("innerHTML")
+            assert HOSTILE.replace("学习辅导", "") in main.text.replace("\u2060", "")  # shown as written

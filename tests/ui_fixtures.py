@@ -105,7 +105,7 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 def shown(markdown: str) -> str:
     """Markdown source as its text reads once backslash escapes are undone (kb.ui.text.plain escapes
     every punctuation mark of untrusted text)."""
-    return _ESCAPED.sub(r"\1", markdown)
+    return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")  # and the invisible joiners that stop autolinks
 
 
 def page_text(at: AppTest) -> str:

@@ -53,6 +53,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP),
             "--server.address", host, "--server.port", str(port), "--server.headless", "true",
             "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--server.maxUploadSize", "200",
+            "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
             "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none",
             "--client.toolbarMode", "viewer", "--global.developmentMode", "false"]
 

@@ -17,6 +17,11 @@ SENTENCE_ENDS = "。！？；!?;\n"
 # covers Markdown (links, images, emphasis, headings, lists, tables), raw HTML and entities (< > &),
 # and Streamlit's own additions (:emoji: and :color[…] directives, $math$).
 _MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub-flavoured Markdown also turns bare addresses into links (http://…, www.…, name@host) by
+# matching the text after escapes are undone; an invisible WORD JOINER (U+2060) inside each trigger
+# keeps them text.
+_AUTOLINK = re.compile(r"(\\:)(?=\\/\\/)|(?<=www)(?=\\\.)|(?=\\@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
@@ -24,7 +29,8 @@ def plain(text: object) -> str:
     made safe to pass where Streamlit reads Markdown — st.markdown/caption/title/subheader, alerts,
     toasts, widget labels and radio/pills options: it shows exactly as written, nothing interpreted.
     Runs of white space (line breaks too) become one space, so a title stays on its line."""
-    return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+    escaped = _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+    return _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, escaped)
 
 
 def plain_lines(text: object) -> str:
