@@ -45,8 +45,6 @@ READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
                     "documents", "document", "chunks", "text", "pages", "tags", "count_documents", "count_chunks",
                     "generation", "last_ingest", "stats", "follow_changes"},
-                    "document", "chunks", "text", "pages", "tags", "count_documents", "count_chunks", "generation",
-                    "last_ingest", "stats", "follow_changes"},
     ReadingLists: {"names", "all", "get"},
     Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
