@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.errors import KBError
-from kb.library import ROLE_LABELS, KnowledgeBase
+from kb.library import GUEST, ROLE_LABELS, KnowledgeBase
 from kb.ui import common, login_page, session
 from kb.ui.common import page
 from kb.ui.text import plain
@@ -64,7 +64,8 @@ def main() -> None:
         st.stop()
     kb = session.view(base)
     if kb is None:
-        st.navigation([st.Page(lambda: login_page.render(base), title="登录", icon=":material/login:",
+        guest = base.acting_as(GUEST)  # before a login, the page may do nothing but log in
+        st.navigation([st.Page(lambda: login_page.render(guest), title="登录", icon=":material/login:",
                                url_path="login", default=True)], position="hidden").run()
         return
     session.sync_cookie(kb)

@@ -9,9 +9,10 @@ from kb.ui import common, session
 from kb.ui.text import plain
 
 
-def render(base: KnowledgeBase) -> None:
+def render(guest: KnowledgeBase) -> None:
+    """The login form, over the knowledge base as a guest sees it (allowed only to log in)."""
     common.inject_css()
-    session.sync_cookie(base)  # clears the cookie after a logout
+    session.sync_cookie(guest)  # clears the cookie after a logout
     st.title("学习资料库")
     st.caption("局域网模式：请用管理员为您创建的账号登录。")
     _, middle, _ = st.columns([1, 1.4, 1])
@@ -21,7 +22,7 @@ def render(base: KnowledgeBase) -> None:
         password = st.text_input("密码", type="password", key="login_password", autocomplete="current-password")
         submitted = st.form_submit_button("登录", type="primary", width="stretch")
     if submitted:
-        problem = session.log_in(base, name, password)
+        problem = session.log_in(guest, name, password)
         if problem:
             middle.error(plain(problem))
         else:

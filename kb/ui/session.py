@@ -71,10 +71,10 @@ def view(base: KnowledgeBase) -> KnowledgeBase | None:
     return base.acting_as(actor) if actor else None
 
 
-def log_in(base: KnowledgeBase, name: str, password: str) -> str | None:
-    """Try a login; None when it worked, else the one line to show."""
+def log_in(kb: KnowledgeBase, name: str, password: str) -> str | None:
+    """Try a login (on the guest's view); None when it worked, else the one line to show."""
     try:
-        login = base.acting_as(GUEST).accounts.login(name, password, client=client_address())
+        login = kb.acting_as(GUEST).accounts.login(name, password, client=client_address())
     except KBError as e:
         return str(e)
     st.session_state[TOKEN] = login.token
