@@ -48,6 +48,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     missing = missing_packages(plot=args.plot is not None)
     if missing:
         raise BenchUnavailable(f"kb bench 需要性能测试组件（缺少 {'、'.join(missing)}）：请{INSTALL_HINT}")
+    if args.servers:
+        return cmd_servers(args)
     from bench.report import markdown_report, plot_latency, text_report
     from bench.run import DEFAULT_SIZES, BenchOptions, run_bench
 
@@ -76,6 +78,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_servers(args: argparse.Namespace) -> int:
+    """`kb bench --servers`: app processes over one PostgreSQL database beside one on SQLite."""
+    from bench.servers import ServersOptions, run_servers
+    from bench.servers_report import servers_markdown, servers_text
+
+    options = ServersOptions(sizes=args.sizes or ServersOptions().sizes, model=args.model, postgres=args.postgres,
+                             users=args.users, seconds=args.seconds, queries=args.queries,
+                             use_shared=not args.no_shared, quick=args.quick)
+    result = run_servers(options)
+    if args.out:
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(servers_markdown(result), encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else servers_text(result))
+    return 0
+
+
 def register(sub) -> None:
     """Add `bench` to the `kb` command line's subparsers."""
     p = sub.add_parser("bench", help="性能测试：编码速度、导入吞吐、各规模检索延迟与内存、冷启动")
@@ -97,6 +116,13 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="把完整结果另存为 JSON 文件")
     p.add_argument("--markdown", type=Path, help="把结果表格写成 Markdown 文件")
     p.add_argument("--plot", type=Path, help="把延迟-规模图写成 PNG")
+    servers = p.add_argument_group("多进程（--servers）", "几个应用进程共用一个 PostgreSQL 数据库，对比单进程 SQLite")
+    servers.add_argument("--servers", action="store_true",
+                         help="只测多进程：模拟用户经本机回环检索并编辑学习清单（默认规模 100000）")
+    servers.add_argument("--postgres", default="postgresql://127.0.0.1:5432/test",
+                         help="可在其中新建临时模式的数据库（默认 postgresql://127.0.0.1:5432/test）")
+    servers.add_argument("--users", type=int, default=8, help="模拟用户数（默认 8）")
+    servers.add_argument("--seconds", type=float, default=60.0, help="每种部署的加压时长，秒（默认 60）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
