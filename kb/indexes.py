@@ -115,15 +115,20 @@ class Indexes:
                 self.generation = generation
 
     def _catch_up(self, store: Store, vectors_for: VectorsFor) -> None:
-        """Make both indexes hold exactly the store's chunks (a set difference of ids)."""
+        """Make both indexes hold exactly the store's chunks (a set difference of ids).
+
+        Ids are unique on both sides, so the differences skip numpy's de-duplication (most of the
+        time of a catch-up after a small change at 100,000 chunks): this runs on every change another
+        app server makes."""
         wanted = store.chunks.ids()
         for index in (self.dense, self.keyword):
-            extra = np.setdiff1d(index.ids(), wanted)
+            extra = np.setdiff1d(index.ids(), wanted, assume_unique=True)
             if len(extra):
                 index.remove(extra)
-        missing_dense = np.setdiff1d(wanted, self.dense.ids())
-        missing_keyword = np.setdiff1d(wanted, self.keyword.ids())
-        missing = np.union1d(missing_dense, missing_keyword)
+        missing_dense = np.setdiff1d(wanted, self.dense.ids(), assume_unique=True)
+        missing_keyword = np.setdiff1d(wanted, self.keyword.ids(), assume_unique=True)
+        missing = missing_dense if np.array_equal(missing_dense, missing_keyword) \
+            else np.union1d(missing_dense, missing_keyword)
         for start in range(0, len(missing), CATCH_UP_BATCH):
             part = missing[start : start + CATCH_UP_BATCH]
             records = list(store.chunks.get(part.tolist()).values())

@@ -21,6 +21,9 @@ a family follows, so that every backend can run it unchanged:
   `UPDATE … SET v = v + 1 … RETURNING v` (a row lock), never read and then written back.
 - Rows are read by column name (`row["id"]`). Text is compared and ordered by code point.
 - A family never catches driver errors: the backend translates them (see below).
+- A family names the tables it owns in `TABLES`, parents before children, and Store.families() lists
+  the families in dependency order: that is what `kb migrate` (kb/store/copy.py) copies, and a table
+  no family owns makes it refuse to start rather than leave the table behind.
 
 What a backend must provide (kb/store/backend.py states it as an abstract class; kb/store/sqlite.py
 is the reference implementation):
@@ -40,7 +43,12 @@ is the reference implementation):
   knowledge base or is damaged → kb.errors.StoreDamaged — each one line of Chinese saying what to do,
   never "delete the file". Programming errors (bad SQL) stay as they are: they are bugs.
 - `migration_lock()` (inside the migration transaction, so two processes do not migrate at once),
-  `split_script(script)`, `size_bytes()`, `describe()` (where it is, without secrets), `close()`.
+  `split_script(script)`, `size_bytes()`, `describe()` (where it is, without secrets), `close()`;
+  for `kb migrate`, `table_names()`, `columns(table)`, `after_copy(table)` (let generated ids continue
+  after copied ones) and optionally `stream()` (a large query in batches).
+- Optionally change notices: `notify_change(generation)` inside the transaction that moved the
+  generation, and `listen()` giving a feed that wakes other processes when it commits (PostgreSQL:
+  NOTIFY/LISTEN); without them other processes poll the generation.
 - Its schema: migrations under kb/store/migrations/<dialect>.py creating the same tables and columns
   (blob/bytea, autoincrement/identity and such spelled per dialect); a backend whose text ordering is
   not by code point creates its columns with a code-point collation (PostgreSQL: COLLATE "C").

@@ -215,13 +215,15 @@ class PostgresBackend(Backend):
             "ORDER BY ordinal_position", (self.schema, table))
 
     def after_copy(self, table: str) -> None:
-        """Rows were copied in with their ids: move each identity sequence past the largest id."""
+        """Rows were copied in with their ids: move each identity sequence past the largest id, and
+        gather the table's statistics now (the planner would otherwise guess until autovacuum runs)."""
         for column in self.fetch_column(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
                 "AND (is_identity = 'YES' OR column_default LIKE 'nextval%')", (self.schema, table)):
             self.execute(
                 f'SELECT setval(pg_get_serial_sequence(?, ?), (SELECT coalesce(max("{column}"), 0) + 1 '
                 f'FROM "{table}"), false)', (f'"{self.schema}"."{table}"', column))
+        self.execute(f'ANALYZE "{table}"')
 
     # ---- the rest -------------------------------------------------------------------------------
     def split_script(self, script: str) -> list[str]:
