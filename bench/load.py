@@ -66,7 +66,9 @@ def run_load(ports: list[int], spec: LoadSpec) -> dict:
     and how many list items were added and removed (for checking the lists afterwards)."""
     proxy = _Proxy(ports)
     samples: dict[str, list[float]] = {"search": [], "list_add": [], "list_remove": []}
-    counts = {"added": 0, "removed": 0, "errors": 0}
+    # A conflict is an answer a user would get and act on (409: e.g. "this item was just removed by
+    # someone else", when two users remove the first item of one list at once); an error is anything else.
+    counts = {"added": 0, "removed": 0, "conflicts": 0, "errors": 0}
     errors: list[str] = []
     lock = threading.Lock()
     start = time.perf_counter()
@@ -82,6 +84,8 @@ def run_load(ports: list[int], spec: LoadSpec) -> dict:
         with lock:
             if status == 200:
                 samples[kind].append(took)
+            elif status == 409:
+                counts["conflicts"] += 1
             else:
                 counts["errors"] += 1
                 if len(errors) < 5:

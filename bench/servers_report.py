@@ -17,14 +17,14 @@ def _layout_rows(entry: dict) -> list[list[str]]:
             row["layout"], str(row["processes"]), f"{row['throughput_per_s']:.1f}", ratio,
             _ms(row.get("search"), "p50_ms"), _ms(row.get("search"), "p95_ms"),
             _ms(row.get("list_add"), "p50_ms"), _ms(row.get("list_add"), "p95_ms"),
-            str(row["errors"]), "是" if row["lists_consistent"] else "否",
+            str(row["conflicts"]), str(row["errors"]), "是" if row["lists_consistent"] else "否",
             " + ".join(str(m) for m in row["rss_mb"]),
         ])
     return rows
 
 
 HEADER = ["部署", "进程", "请求/秒", "对 SQLite", "检索 p50 ms", "检索 p95 ms", "加入清单 p50 ms",
-          "加入清单 p95 ms", "错误", "清单无丢失", "内存 MB"]
+          "加入清单 p95 ms", "冲突", "错误", "清单无丢失", "内存 MB"]
 PROPAGATION_HEADER = ["方式", "提交", "赶上", "p50 ms", "p95 ms", "最长 ms", "空闲时每秒查询"]
 
 

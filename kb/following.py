@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from kb.store.backend import ChangeFeed
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 NOTICE_FALLBACK = 5.0  # seconds between refreshes when no notice comes (the safety net)
 POLL_INTERVAL = 0.5  # seconds between generation checks when the backend sends no notices
+STOP_SLICE = 1.0  # the longest single wait on the notice connection
 
 
 class ChangeFollower:
@@ -55,12 +57,21 @@ class ChangeFollower:
             while not self._stop.is_set():
                 self._safe_refresh(interval)
                 if feed is not None:
-                    feed.wait(interval)
+                    self._wait_for_notice(feed, interval)
                 else:
                     self._stop.wait(interval)
         finally:
             if feed is not None:
                 feed.close()
+
+    def _wait_for_notice(self, feed: ChangeFeed, interval: float) -> None:
+        """Until a notice comes or `interval` passes, in slices of at most a second, so that stop()
+        (which cannot interrupt a wait on the connection) returns within about a second."""
+        deadline = time.monotonic() + interval
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or feed.wait(min(left, STOP_SLICE)):
+                return
 
     def _safe_refresh(self, pause: float) -> None:
         try:

@@ -83,6 +83,11 @@ class ReadingLists:
         self.guard.note(f"学习清单（{fmt}）")
         return data
 
+    @staticmethod
+    def _gone(name: str, item_id: int) -> NotFound:
+        """The item was there when looked up and gone when changed: another user removed it meanwhile."""
+        return NotFound(f"学习清单“{name}”中的条目 {item_id} 刚被他人移除：请刷新后重试")
+
     # ---- lists ----------------------------------------------------------------------------------
     @mutation("list.create", target="name")
     def create(self, name: str, topic: str | None = None, description: str | None = None) -> ReadingList:
@@ -152,15 +157,18 @@ class ReadingLists:
     @mutation("list.edit", target="name")
     def annotate(self, name: str, item_id: int, note: str | None) -> None:
         list_id, _ = self._item(name, item_id)
-        self.store.lists.annotate(list_id, item_id, note)
+        if not self.store.lists.annotate(list_id, item_id, note):
+            raise self._gone(name, item_id)
 
     @mutation("list.edit", target="name")
     def remove(self, name: str, item_id: int) -> None:
         list_id, _ = self._item(name, item_id)
-        self.store.lists.remove(list_id, item_id)
+        if not self.store.lists.remove(list_id, item_id):
+            raise self._gone(name, item_id)
 
     @mutation("list.edit", target="name")
     def move(self, name: str, item_id: int, position: int) -> None:
         """Put an item at a 1-based position; the others keep their relative order."""
         list_id, _ = self._item(name, item_id)
-        self.store.lists.move(list_id, item_id, position)
+        if not self.store.lists.move(list_id, item_id, position):
+            raise self._gone(name, item_id)

@@ -145,6 +145,17 @@ def test_list_items_keep_positions_one_to_n(store):
         store.lists.append(list_id, NewReadingItem("d9", "第9篇", None, "theory"))
 
 
+def test_an_item_another_writer_removed_is_reported_not_counted_twice(store):
+    """Two users remove, move or annotate one item at once: the store answers under the list's row lock."""
+    list_id = store.lists.create("清单", None, None)
+    first, second = (store.lists.append(list_id, NewReadingItem(f"d{i}", f"第{i}篇", None, "theory")) for i in (1, 2))
+    assert store.lists.remove(list_id, first.id) is True
+    assert store.lists.remove(list_id, first.id) is False
+    assert store.lists.move(list_id, first.id, 1) is False and store.lists.annotate(list_id, first.id, "注") is False
+    assert store.lists.move(list_id, second.id, 1) is True and store.lists.annotate(list_id, second.id, "注") is True
+    assert [(i.title, i.position, i.note) for i in store.lists.items(list_id)] == [("第2篇", 1, "注")]
+
+
 def _in_threads(count: int, work) -> None:
     errors: list[BaseException] = []
 

@@ -108,28 +108,33 @@ class ReadingListRows:
         assert found is not None
         return found
 
-    def annotate(self, list_id: int, item_id: int, note: str | None) -> None:
+    # An item edit returns whether the item was there: another process may have removed it after the
+    # caller looked, and under the list's row lock that answer is the one that counts.
+    def annotate(self, list_id: int, item_id: int, note: str | None) -> bool:
         with self.db.transaction():
             self._lock(list_id)
-            self.db.execute("UPDATE reading_list_items SET note = ? WHERE id = ? AND list_id = ?",
-                            (note or None, item_id, list_id))
+            return self.db.execute("UPDATE reading_list_items SET note = ? WHERE id = ? AND list_id = ?",
+                                   (note or None, item_id, list_id)) > 0
 
-    def remove(self, list_id: int, item_id: int) -> None:
+    def remove(self, list_id: int, item_id: int) -> bool:
         with self.db.transaction():
             self._lock(list_id)
-            self.db.execute("DELETE FROM reading_list_items WHERE id = ? AND list_id = ?", (item_id, list_id))
+            if self.db.execute("DELETE FROM reading_list_items WHERE id = ? AND list_id = ?", (item_id, list_id)) == 0:
+                return False
             self._renumber(list_id, self._ordered_ids(list_id))
+            return True
 
-    def move(self, list_id: int, item_id: int, position: int) -> None:
+    def move(self, list_id: int, item_id: int, position: int) -> bool:
         """Put an item at a 1-based position; the others keep their relative order."""
         with self.db.transaction():
             self._lock(list_id)
             ids = self._ordered_ids(list_id)
             if item_id not in ids:
-                return
+                return False
             ids.remove(item_id)
             ids.insert(max(0, min(position - 1, len(ids))), item_id)
             self._renumber(list_id, ids)
+            return True
 
     def repoint(self, old_doc_id: str, new_doc_id: str) -> None:
         """A file was replaced by a new version: its items follow it (inside the caller's transaction)."""
