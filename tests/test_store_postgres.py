@@ -86,3 +86,17 @@ def test_a_commit_notifies_the_other_processes_of_its_schema_only(pg):
         feed.close()
         mine.close()
         other.close()
+
+
+def test_kb_serve_hands_the_ui_the_database_url_and_this_machines_folder(pg, tmp_path, monkeypatch, fake_model):
+    from kb import cli
+    from kb.commands import serve
+
+    url = pg.new()
+    monkeypatch.setenv("KB_DATA", url)
+    monkeypatch.delenv("KB_LOCAL", raising=False)
+    _, env, _ = serve.plan(cli.build_parser(extra=[]).parse_args(["serve"]))
+    assert env["KB_DATA"] == url and "KB_LOCAL" not in env  # the URL, not the local folder
+    args = cli.build_parser(extra=[]).parse_args(["--local", str(tmp_path / "srv"), "serve"])
+    _, env, _ = serve.plan(args)
+    assert env["KB_DATA"] == url and env["KB_LOCAL"] == str(tmp_path / "srv")

@@ -16,7 +16,7 @@ import socket
 import sys
 from pathlib import Path
 
-from kb.commands.common import open_from_args
+from kb.commands.common import local_dir_from_args, open_from_args
 from kb.errors import InvalidInput, KBError
 
 ENV_MODE = "KB_UI_MODE"  # read by kb/ui/session.py
@@ -60,6 +60,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 def plan(args: argparse.Namespace) -> tuple[list[str], dict[str, str], str]:
     """(command, environment, what to tell the person) for `kb serve`; refusals are KBErrors."""
+    from kb.library import ENV_DATA, ENV_LOCAL
     lan = bool(args.lan)
     host = args.host or (os.environ.get(ENV_HOST) if lan else None) or ("0.0.0.0" if lan else "127.0.0.1")
     if not lan and not is_loopback(host):
@@ -72,11 +73,14 @@ def plan(args: argparse.Namespace) -> tuple[list[str], dict[str, str], str]:
         raise KBError(f"找不到界面程序 {APP}：请在 kb 的源代码目录中安装（bash scripts/setup.sh）")
     with open_from_args(args) as kb:
         has_admin = kb.accounts.has_admin()
-        data = str(args.data) if args.data else str(kb.data_dir)
+        # The location as given (a database URL stays a URL: kb.data_dir is only this machine's folder of it).
+        data = str(args.data or os.environ.get(ENV_DATA) or kb.data_dir)
     if lan and not is_loopback(host) and not has_admin:
         raise KBError("还没有启用的管理员账号，不能在局域网上提供服务：请先运行 kb user-add 姓名 --role admin "
                       "创建管理员账号，再运行 kb serve --lan")
-    env = {**os.environ, ENV_MODE: LAN if lan else LOCAL, "KB_DATA": data}
+    env = {**os.environ, ENV_MODE: LAN if lan else LOCAL, ENV_DATA: data}
+    if local := local_dir_from_args(args):
+        env[ENV_LOCAL] = local
     if lan:
         where = [f"http://{a}:{port}" for a in lan_addresses()] if host in ("0.0.0.0", "::") else [
             f"http://{host}:{port}"]
