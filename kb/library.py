@@ -15,6 +15,7 @@ the store gives each thread its own connection and the indexes guard themselves.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -103,13 +104,16 @@ def _location(data_dir: Location | None) -> Location:
     return str(data_dir) if is_database_url(data_dir) else Path(data_dir)
 
 
-def server_local_dir(description: str, instance: str) -> Path:
+def server_local_dir(description: str, identity: str) -> Path:
     """Where a knowledge base on a database server keeps, on this machine, what each app server has
     of its own: the derived indexes (index/, rebuilt from the database when missing) and the files
-    uploaded through this server (uploads/). Named after the database (without any password) and
-    the knowledge base's instance id, so a database created again under the same name starts afresh."""
+    uploaded through this server (uploads/). Named after the database (without any password) and a
+    digest of its identity (the knowledge base's instance id and the database's own ids), so a
+    database restored from a dump, or created again under the same name, starts afresh instead of
+    trusting indexes saved for another."""
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", description.split("://", 1)[-1]).strip("_")[:80]
-    return _user_data() / "kb-servers" / f"{readable}-{instance[:12]}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
+    return _user_data() / "kb-servers" / f"{readable}-{digest}"
 
 
 @dataclass
@@ -158,7 +162,8 @@ class KnowledgeBase:
             # Where the derived indexes (and uploads) live: the data folder itself, or for a database
             # server a folder on this machine; each app server keeps and catches up its own.
             if is_database_url(location):
-                data_dir = Path(local_dir) if local_dir else server_local_dir(store.describe(), store.meta.instance())
+                data_dir = Path(local_dir) if local_dir else server_local_dir(
+                    store.describe(), f"{store.meta.instance()} {store.backend.identity()}")
             else:
                 data_dir = Path(location)
             stored_model, _ = store.meta.model()

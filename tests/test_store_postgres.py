@@ -5,7 +5,7 @@ backends share runs on both through the store_backend fixture: tests/test_store.
 from __future__ import annotations
 
 import pytest
-from conftest import FakeEncoder, StoreLocations
+from conftest import FakeEncoder, StoreLocations, postgres_admin
 from kb_fixtures import write_corpus
 
 from kb.cli import main
@@ -36,6 +36,11 @@ def test_a_server_knowledge_base_keeps_its_indexes_in_a_folder_of_this_machine(p
         assert kb.search("八项规定", k=1)[0].title == "党风廉政建设学习辅导"  # rebuilt from the database
     with KnowledgeBase(url, encoder=FakeEncoder()) as kb:
         assert kb.data_dir == default_dir  # the same database, the same folder
+    schema = pg.schemas[-1]
+    postgres_admin(f"DROP SCHEMA {schema} CASCADE")
+    postgres_admin(f"CREATE SCHEMA {schema}")  # created again under the same name (or restored from a dump)
+    with KnowledgeBase(url, encoder=FakeEncoder()) as kb:
+        assert kb.data_dir != default_dir  # a folder of its own: the old one's indexes are not trusted
 
 
 def test_the_cli_takes_a_database_url_as_typed(pg, tmp_path, fake_model, capsys):

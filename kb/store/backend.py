@@ -133,6 +133,11 @@ class Backend(ABC):
             self._tx.depth = 0
             self._release()
 
+    def identity(self) -> str:
+        """What tells this database apart from another at the same address (one dropped and created
+        again, or restored from a dump): part of the name of an app server's folder for it."""
+        return ""
+
     def migration_lock(self) -> None:
         """Inside the migration transaction: keep other processes from migrating at the same time.
         SQLite's BEGIN IMMEDIATE already does; PostgreSQL takes an advisory lock."""

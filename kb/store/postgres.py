@@ -96,9 +96,14 @@ class PostgresBackend(Backend):
         """Connect once to say clearly what is wrong (no server, no such database, no schema, not
         UTF-8) before the pool starts; returns the knowledge base's schema."""
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            row = conn.execute("SELECT current_setting('server_encoding'), current_schema()").fetchone()
+            row = conn.execute(
+                "SELECT current_setting('server_encoding'), current_schema(), "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()), "
+                "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())").fetchone()
         assert row is not None
-        encoding, schema = row
+        encoding, schema, database_oid, schema_oid = row
+        # A database or schema restored from a dump, or dropped and created again, gets new ids.
+        self._identity = f"{database_oid}.{schema_oid}"
         if encoding.upper() not in ("UTF8", "UTF-8"):
             raise StoreUnavailable(f"数据库 {self._where} 的编码是 {encoding}，无法保存中文：请用 "
                                    "CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0 建一个 UTF8 数据库")
@@ -191,6 +196,9 @@ class PostgresBackend(Backend):
         self._tx.conn = None
         if conn is not None:
             self._pool.putconn(conn)
+
+    def identity(self) -> str:
+        return self._identity
 
     def migration_lock(self) -> None:
         self.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (_LOCK_KEY, self.schema))
