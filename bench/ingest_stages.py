@@ -73,16 +73,17 @@ def ingest_throughput(corpus: Corpus, encoder: Encoder, config: KBConfig, workdi
     read, chunk, embed, store = (probes.seconds(s) for s in ("read", "chunk", "embed", "store"))
     dense, keyword, save = (probes.seconds(s) for s in ("dense", "keyword", "save"))
     index = probes.seconds("index") + save
+    # Four decimals: chunking a small corpus takes milliseconds, which two decimals would show as 0.
     stages = {
-        "read": {"seconds": round(read, 2), "files_per_second": _rate(len(documents), read),
+        "read": {"seconds": round(read, 4), "files_per_second": _rate(len(documents), read),
                  "chars_per_second": _rate(chars, read)},
-        "chunk": {"seconds": round(chunk, 2), "chunks_per_second": _rate(n_chunks, chunk)},
-        "embed": {"seconds": round(embed, 2), "chunks_per_second": _rate(n_chunks, embed),
+        "chunk": {"seconds": round(chunk, 4), "chunks_per_second": _rate(n_chunks, chunk)},
+        "embed": {"seconds": round(embed, 4), "chunks_per_second": _rate(n_chunks, embed),
                   "batch_size": config.embedder.batch_size},
-        "index": {"seconds": round(index, 2), "chunks_per_second": _rate(n_chunks, index),
-                  "dense_seconds": round(dense, 2), "keyword_seconds": round(keyword, 2),
-                  "save_seconds": round(save, 2)},
-        "store": {"seconds": round(store, 2), "chunks_per_second": _rate(n_chunks, store)},
+        "index": {"seconds": round(index, 4), "chunks_per_second": _rate(n_chunks, index),
+                  "dense_seconds": round(dense, 4), "keyword_seconds": round(keyword, 4),
+                  "save_seconds": round(save, 4)},
+        "store": {"seconds": round(store, 4), "chunks_per_second": _rate(n_chunks, store)},
     }
     result = {
         "corpus": corpus.label,
@@ -93,8 +94,8 @@ def ingest_throughput(corpus: Corpus, encoder: Encoder, config: KBConfig, workdi
         "chunks": n_chunks,
         "by_format": {fmt: {"files": f, "seconds": round(s, 2), "chars": c} for fmt, (f, s, c) in by_format.items()},
         "stages": stages,
-        "stages_seconds": round(sum(s["seconds"] for s in stages.values()), 2),
-        "whole_ingest": {"seconds": round(seconds, 2), "documents": len(report.added), "chunks": n_chunks,
+        "stages_seconds": round(sum(s["seconds"] for s in stages.values()), 4),
+        "whole_ingest": {"seconds": round(seconds, 4), "documents": len(report.added), "chunks": n_chunks,
                          "chunks_per_second": _rate(n_chunks, seconds), "skipped": len(report.skipped)},
     }
     return result, documents
