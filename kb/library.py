@@ -48,6 +48,7 @@ from kb.records import (
     AuditEntry,
     ChunkRecord,
     DocumentRecord,
+    Facets,
     Filters,
     Hit,
     IngestReport,
@@ -424,6 +425,10 @@ class KnowledgeBase:
     def pages(self, doc_id: str) -> list[PageSpan]:
         """Where each page of a document lies in its text ([] for unpaged formats)."""
         return self.store.documents.pages(doc_id)
+
+    def facets(self, filters: Filters = Filters()) -> Facets:
+        """Issuers, 文种 and years of the documents the filters keep, with how many each (for the facets)."""
+        return self.store.documents.facets(filters)
 
     def tags(self) -> list[tuple[str, int]]:
         """Every tag with how many documents carry it, by name."""

@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING
 from kb.access import Guard, audited, mutation
 from kb.errors import Conflict, InvalidInput, NotFound
 from kb.export import render_list
-from kb.export.model import from_reading_list
+from kb.export.model import ExportList, from_reading_list
 from kb.records import CHANGED, MISSING, OK, Filters, Hit, NewReadingItem, ReadingItem, ReadingList
 
 if TYPE_CHECKING:
     from kb.store import Store
 
 Search = Callable[..., list[Hit]]  # search(query, *, k, filters, per_doc) -> hits
+
+
+def export_model(store: Store, lst: ReadingList) -> ExportList:
+    """The list as the export renderers' model, its 公文 items cited with their 发文字号."""
+    docs = store.documents.many([item.doc_id for item in lst.items])
+    numbers = {doc_id: doc.gongwen.number for doc_id, doc in docs.items() if doc.gongwen and doc.gongwen.number}
+    return from_reading_list(lst, numbers)
 
 
 def item_status(item: ReadingItem, text: str) -> ReadingItem:
@@ -77,7 +84,7 @@ class ReadingLists:
     def export(self, name: str, fmt: str) -> bytes:
         """The list as a file to hand out (docx, md, csv or pdf); the export is audited."""
         try:
-            data = render_list(from_reading_list(self.get(name)), fmt)
+            data = render_list(export_model(self.store, self.get(name)), fmt)
         except ValueError as e:
             raise InvalidInput(str(e)) from e
         self.guard.note(f"学习清单（{fmt}）")

@@ -9,8 +9,8 @@ from kb.access import Guard, audited, mutation
 from kb.archive import Archive
 from kb.errors import Conflict, InvalidInput, NotFound
 from kb.export import render_plan
-from kb.export.model import ExportPlan, PlanMonth, from_reading_list
-from kb.lists import ReadingLists
+from kb.export.model import ExportPlan, PlanMonth
+from kb.lists import ReadingLists, export_model
 from kb.presets import load_presets
 from kb.records import (
     PLAN_FORMATS,
@@ -221,7 +221,7 @@ class Plans:
         pool = self.archive.sessions() if with_coverage else []
         months = []
         for month in plan.months:
-            readings = from_reading_list(self.lists.get(month.list_name)).items if month.list_name else ()
+            readings = export_model(self.store, self.lists.get(month.list_name)).items if month.list_name else ()
             lines = self.month_coverage(plan.year, month.theme, among=pool) if with_coverage and pool else []
             months.append(PlanMonth(month=month.month, theme=month.theme or "（待定）", format=month.format,
                                     readings=readings, coverage=tuple(lines), note=month.note))

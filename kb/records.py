@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from index import fusion
-from ingest.types import MinutesInfo, Skipped
+from ingest.types import GongwenInfo, MinutesInfo, Skipped
 from kb.errors import InvalidInput
 from kb.snippets import mark
 
@@ -52,10 +52,28 @@ class DocumentRecord:
     minutes: MinutesInfo | None
     metadata: dict
     warnings: tuple[str, ...]
+    gongwen: GongwenInfo | None = None  # the 公文 parts recognised at import (ingest.gongwen)
+    classification: str | None = None  # 密级 on the first page (kept only where an administrator allows it)
+    handling_marks: tuple[str, ...] = ()  # 内部资料, 注意保存 … on the first page
 
     @property
     def file_name(self) -> str:
         return Path(self.path).name
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """The badges the first page's marks give: the 密级 first, then the handling marks."""
+        return ((self.classification,) if self.classification else ()) + self.handling_marks
+
+    def citation(self, page: str = "") -> str:
+        """《关于……的意见》（中发〔2024〕3号）第3页 for a 公文, 《标题》第3页 otherwise."""
+        return cite(self.gongwen.title if self.gongwen and self.gongwen.title else self.title,
+                    self.gongwen.number if self.gongwen else None, page)
+
+
+def cite(title: str, number: str | None = None, page: str = "") -> str:
+    """《标题》（发文字号）第3页: the parts that are known."""
+    return f"《{title}》" + (f"（{number}）" if number else "") + page
 
 
 @dataclass(frozen=True)
@@ -93,9 +111,26 @@ class Filters:
     until: str | None = None
     tags: tuple[str, ...] = ()  # a document matches if it has any of them
     doc_ids: tuple[str, ...] = ()
+    issuer: str | None = None  # 发文机关: one of a document's issuers (joint documents match each)
+    genre: str | None = None  # 文种 of a 公文: 通知, 意见, 讲话 … (ingest.gongwen.KINDS)
+    year: int | None = None  # the year of the document's date
 
     def is_empty(self) -> bool:
-        return not (self.kind or self.since or self.until or self.tags or self.doc_ids)
+        return not (self.kind or self.since or self.until or self.tags or self.doc_ids or self.issuer
+                    or self.genre or self.year)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """How many documents each value of a filter would keep: (value, count), most documents first."""
+
+    issuers: tuple[tuple[str, int], ...] = ()
+    genres: tuple[tuple[str, int], ...] = ()
+    years: tuple[tuple[int, int], ...] = ()  # newest first
+
+    def to_dict(self) -> dict:
+        return {"issuers": dict(self.issuers), "genres": dict(self.genres),
+                "years": {str(y): n for y, n in self.years}}
 
 
 # ---- search -----------------------------------------------------------------------------------------
@@ -119,10 +154,19 @@ class Hit:
     highlights: tuple[tuple[int, int], ...]  # spans of matched terms within `snippet`
     start: int  # character offsets of the passage in its document
     end: int
+    gongwen: GongwenInfo | None = None  # the document's 公文 parts, when it is one
+    marks: tuple[str, ...] = ()  # the document's first-page marks (内部资料 …), shown as badges
+    versions: tuple[str, ...] = ()  # other stored versions of the same work (near-duplicates), by id
 
     @property
     def pages(self) -> str:
         return page_range(self.page_start, self.page_end)
+
+    @property
+    def citation(self) -> str:
+        """《关于……的意见》（中发〔2024〕3号）第3页 — the title as the document names itself, its number, the page."""
+        title = self.gongwen.title if self.gongwen and self.gongwen.title else self.title
+        return cite(title, self.gongwen.number if self.gongwen else None, self.pages)
 
     def marked_snippet(self, before: str = "【", after: str = "】") -> str:
         return mark(self.snippet, self.highlights, before, after)
@@ -144,7 +188,19 @@ class Hit:
             "marked_snippet": self.marked_snippet(),
             "start": self.start,
             "end": self.end,
+            "citation": self.citation,
+            "gongwen": gongwen_dict(self.gongwen),
+            "marks": list(self.marks),
+            "versions": list(self.versions),
         }
+
+
+def gongwen_dict(info: GongwenInfo | None) -> dict | None:
+    """A document's 公文 parts as JSON-ready values (None when it is not one)."""
+    if info is None:
+        return None
+    return {"issuers": list(info.issuers), "number": info.number, "title": info.title,
+            "recipients": list(info.recipients), "date": info.date, "kind": info.kind}
 
 
 # ---- ingest reports ---------------------------------------------------------------------------------

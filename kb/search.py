@@ -124,6 +124,8 @@ def make_hits(
                 highlights=spans,
                 start=chunk.start,
                 end=chunk.end,
+                gongwen=doc.gongwen,
+                marks=doc.marks,
             )
         )
     return hits

@@ -67,3 +67,27 @@ def write_corpus(folder: Path) -> dict[str, Path]:
     for path, text, encoding in files.values():
         path.write_bytes(text.encode(encoding))
     return {key: path for key, (path, _, _) in files.items()}
+
+
+# An official document (公文, GB/T 9704): handling marks, the issuer's mark, a number, title, 主送, signature.
+GONGWEN = """内部资料 注意保存
+中共某某县委文件
+某委发〔2024〕3号
+中共某某县委关于深入开展党纪学习教育的意见
+各乡镇党委，县直各单位党组（党委）：
+为深入学习贯彻《中国共产党纪律处分条例》，推动全面从严治党向纵深发展，现就在全县开展党纪学习教育提出如下意见。
+一、总体要求
+坚持以习近平新时代中国特色社会主义思想为指导，把党纪学习教育作为加强党的纪律建设的重要举措，引导党员干部学纪、知纪、明纪、守纪。
+二、主要任务
+各级党组织要组织党员干部原原本本学习条例，结合典型案例开展警示教育，推动党纪学习教育走深走实。
+中共某某县委
+2024年4月8日
+"""
+
+
+def write_gongwen(folder: Path, name: str = "县委党纪学习教育意见.txt", text: str = GONGWEN) -> Path:
+    """Write the 公文 above (or `text`) into `folder` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

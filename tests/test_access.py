@@ -43,7 +43,8 @@ MUTATIONS = {
 }
 READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
-                    "documents", "document", "chunks", "text", "pages", "tags", "count_documents", "count_chunks",
+                    "documents", "document", "chunks", "text", "pages", "tags", "facets", "count_documents",
+                    "count_chunks",
                     "generation", "last_ingest", "stats", "follow_changes"},
     ReadingLists: {"names", "all", "get"},
     Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",

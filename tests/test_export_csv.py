@@ -9,7 +9,7 @@ import pytest
 from kb.export import export_list, render_list
 from kb.export.demo import demo_items, demo_list
 
-COLUMNS = ["序号", "标题", "类型", "日期", "页码", "章节", "摘录", "导读", "状态"]
+COLUMNS = ["序号", "标题", "类型", "日期", "页码", "章节", "摘录", "导读", "状态", "发文字号"]
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:
@@ -34,6 +34,7 @@ def test_csv_reads_back_one_row_per_item(tmp_path):
         "摘录": first.text,  # the line break inside the passage survives quoting
         "导读": first.note,
         "状态": "正常",
+        "发文字号": "",
     }
     assert rows[1]["类型"] == "会议纪要" and rows[1]["页码"] == "第1页"
     assert rows[2]["状态"] == "原文已删除" and rows[2]["摘录"] == "" and rows[2]["页码"] == ""
@@ -45,6 +46,12 @@ def test_csv_keeps_commas_quotes_and_neutralises_formulas():
     assert rows[0]["标题"] == "'=HYPERLINK(\"x\")"
     assert rows[0]["摘录"] == "甲，乙, \"丙\""
     assert rows[0]["导读"] == "'-要点"
+
+
+def test_csv_gives_a_documents_number():
+    numbered = replace(demo_items()[0], doc_number="中发〔2024〕3号")
+    rows = _rows(render_list(replace(demo_list(), items=(numbered,)), "csv"))
+    assert rows[0]["发文字号"] == "中发〔2024〕3号" and rows[0]["标题"] == "关于加强理论学习的若干意见"
 
 
 def test_empty_list_has_only_the_header():

@@ -41,7 +41,9 @@ def commit(store, doc: Document, tags=(), replaces=None, model="m"):
 
 
 def test_a_new_store_is_at_the_current_format_version(store):
-    assert store.format_version == len(migrations_for(store.backend.dialect)) == 5
+    assert store.format_version == len(migrations_for(store.backend.dialect))
+    names = [[name for name, _ in migrations_for(dialect)] for dialect in ("sqlite", "postgresql")]
+    assert names[0] == names[1]  # every dialect has the same migrations in the same order
     assert store.generation() == 0
     assert store.meta.model() == (None, None) and store.meta.settings() is None
 
@@ -244,7 +246,8 @@ def test_an_old_sqlite_database_migrates_keeping_its_counters(tmp_path):
                         "VALUES (1, ?, 'd', '题', 'theory', 'x')", (position,))
     backend.close()
     store = open_store(tmp_path)
-    assert store.format_version == 5 and store.meta.get("format_version") == "5"
+    latest = len(migrations_for("sqlite"))
+    assert store.format_version == latest and store.meta.get("format_version") == str(latest)
     assert store.generation() == 7 and store.meta.get("generation") is None
     assert store.lists.append(1, NewReadingItem("d", "题", None, "theory")).position == 3
     store.close()

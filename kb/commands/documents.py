@@ -14,6 +14,7 @@ from kb.commands.common import (
     print_json,
 )
 from kb.kinds import KIND_LABELS
+from kb.records import gongwen_dict
 
 
 # ---- ingest / search / documents --------------------------------------------------------------------
@@ -80,23 +81,50 @@ def cmd_search(args: argparse.Namespace) -> int:
     for rank, h in enumerate(hits, 1):
         where = " · ".join(x for x in (h.date or "", KIND_LABELS.get(h.kind, h.kind), h.pages,
                                       " > ".join(h.section)) if x)
-        print(f"{rank:>2}. {h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  相关度 {h.score:.3f}")
+        badges = "".join(f"【{m}】" for m in h.marks)
+        print(f"{rank:>2}. {badges}{h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  相关度 {h.score:.3f}")
+        if h.gongwen:
+            print(f"    {gongwen_line(h.gongwen)}")
+        if h.versions:
+            print(f"    另见 {len(h.versions)} 个版本：{'、'.join(h.versions)}")
         print(f"    {h.marked_snippet()}")
     return 0
 
 
+def gongwen_line(info) -> str:
+    """发文机关 中共中央、国务院 · 中发〔2024〕3号 · 意见 · 2024-03-15 — the 公文 parts that are known."""
+    parts = [f"发文机关 {info.issuer}" if info.issuer else "", info.number or "",
+             f"文种 {info.kind}" if info.kind else "", f"成文日期 {info.date}" if info.date else ""]
+    return " · ".join(p for p in parts if p)
+
+
+def print_facets(facets) -> None:
+    for label, values in (("发文机关", facets.issuers), ("文种", facets.genres), ("年份", facets.years)):
+        if values:
+            print(f"{label}：" + "、".join(f"{v}({n})" for v, n in values))
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    filters = filters_from_args(args)
     with open_from_args(args) as kb:
-        docs = kb.documents(filters_from_args(args), order=args.sort)
+        docs = kb.documents(filters, order=args.sort)
+        facets = kb.facets(filters) if args.facets else None
     if args.json:
-        print_json([{"id": d.id, "title": d.title, "kind": d.kind, "date": d.date, "path": d.path,
-                      "tags": list(d.tags), "chunks": d.chunk_count, "chars": d.char_count} for d in docs])
+        listed = [{"id": d.id, "title": d.title, "kind": d.kind, "date": d.date, "path": d.path,
+                   "tags": list(d.tags), "chunks": d.chunk_count, "chars": d.char_count,
+                   "gongwen": gongwen_dict(d.gongwen), "marks": list(d.marks)} for d in docs]
+        print_json({"documents": listed, "facets": facets.to_dict()} if facets else listed)
         return 0
     if not docs:
-        print("知识库中还没有文档：用 kb ingest 路径 导入。")
+        print("没有符合条件的文档：放宽筛选条件，或用 kb ingest 路径 导入。" if not filters.is_empty()
+              else "知识库中还没有文档：用 kb ingest 路径 导入。")
     for d in docs:
         tags = f"  #{' #'.join(d.tags)}" if d.tags else ""
-        print(f"{d.id}  {d.date or '——':<10}  {KIND_LABELS.get(d.kind, d.kind)}  {d.title}{tags}")
+        badges = "".join(f"【{m}】" for m in d.marks)
+        number = f"（{d.gongwen.number}）" if d.gongwen and d.gongwen.number else ""
+        print(f"{d.id}  {d.date or '——':<10}  {KIND_LABELS.get(d.kind, d.kind)}  {badges}{d.title}{number}{tags}")
+    if facets:
+        print_facets(facets)
     return 0
 
 
@@ -107,7 +135,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     info = {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date, "path": d.path,
             "format": d.format, "tags": list(d.tags), "pages": d.page_count, "chunks": d.chunk_count,
             "chars": d.char_count, "added_at": d.added_at, "updated_at": d.updated_at,
-            "metadata": d.metadata, "warnings": list(d.warnings)}
+            "metadata": d.metadata, "warnings": list(d.warnings), "gongwen": gongwen_dict(d.gongwen),
+            "classification": d.classification, "handling_marks": list(d.handling_marks)}
     if d.minutes:
         m = d.minutes
         info["minutes"] = {"date": m.date, "location": m.location, "host": m.host,
@@ -121,6 +150,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"{d.title}\n编号 {d.id} · {KIND_LABELS.get(d.kind, d.kind)} · {d.date or '日期不详'} · {d.format.upper()}"
           f" · {d.page_count or '—'} 页 · {d.chunk_count} 个片段 · {d.char_count} 字")
     print(f"来源 {d.path}")
+    if d.marks:
+        print("标记 " + "".join(f"【{m}】" for m in d.marks))
+    if d.gongwen:
+        g = d.gongwen
+        print(f"公文 {gongwen_line(g)}")
+        if g.recipients:
+            print(f"主送 {'、'.join(g.recipients)}")
+        print(f"引用 {d.citation()}")
     if d.tags:
         print("标签 " + "、".join(d.tags))
     if d.minutes:
@@ -216,6 +253,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_list)
     add_filter_options(p)
     p.add_argument("--sort", choices=["date", "title", "added"], default="date")
+    p.add_argument("--facets", action="store_true", help="同时列出发文机关、文种、年份及各自的文档数")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("show", help="查看一篇文档")

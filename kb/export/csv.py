@@ -11,7 +11,7 @@ from kb.export import labels
 from kb.export.model import ExportList
 from kb.records import Attendance
 
-COLUMNS = ("序号", "标题", "类型", "日期", "页码", "章节", "摘录", "导读", "状态")
+COLUMNS = ("序号", "标题", "类型", "日期", "页码", "章节", "摘录", "导读", "状态", "发文字号")
 ATTENDANCE_COLUMNS = ("姓名", "参加次数", "发言次数", "主持次数", "学习次数", "出勤率", "缺席")
 # A cell starting with one of these is run as a formula (or starts one: tab and CR are stripped by some
 # importers, exposing what follows) by Excel, LibreOffice and others; a leading apostrophe keeps it
@@ -54,6 +54,7 @@ def render_list(lst: ExportList) -> bytes:
             labels.clean_text(item.text),
             labels.clean_text(item.note),
             labels.status_label(item),
+            labels.clean_text(item.doc_number),
         ]
         for item in lst.items
     ))

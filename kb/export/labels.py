@@ -64,8 +64,14 @@ def status_label(item: ExportItem) -> str:
 
 
 def citation(item: ExportItem) -> str:
-    """"（来源：《标题》，2024-03-18，第3页，一、… > （二）…）", leaving out the parts that are unknown."""
-    parts = [f"《{clean_text(item.title)}》", clean_text(item.date), page_label(item), section_label(item)]
+    """"（来源：《标题》，2024-03-18，第3页，一、… > （二）…）", leaving out the parts that are unknown; a 公文
+    is cited with its number, the page right after it: "（来源：《关于……的意见》（中发〔2024〕3号）第3页，…）"."""
+    title = f"《{clean_text(item.title)}》"
+    if item.doc_number:
+        cited = f"{title}（{clean_text(item.doc_number)}）{page_label(item)}"
+        parts = [cited, clean_text(item.date), section_label(item)]
+    else:
+        parts = [title, clean_text(item.date), page_label(item), section_label(item)]
     return "（来源：" + "，".join(part for part in parts if part) + "）"
 
 
@@ -119,6 +125,8 @@ def sorted_months(plan: ExportPlan) -> list[PlanMonth]:
 def reading_line(item: ExportItem) -> str:
     """A reading as one line for plan tables: "1. 《标题》（第3页）（原文已删除）"."""
     line = f"{item.number}. 《{clean_text(item.title)}》"
+    if item.doc_number:
+        line += f"（{clean_text(item.doc_number)}）"
     page = page_label(item)
     if page:
         line += f"（{page}）"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kb.records import MISSING, ReadingList
@@ -21,6 +22,7 @@ class ExportItem:
     text: str | None  # None when the whole document is to be read
     note: str | None  # 导读 / 要点
     missing: bool = False  # the source document was deleted since the list was made
+    doc_number: str | None = None  # the source's 发文字号 when it is a 公文 (中发〔2024〕3号), cited with the title
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,10 @@ class ExportPlan:
     months: tuple[PlanMonth, ...]
 
 
-def from_reading_list(lst: ReadingList) -> ExportList:
-    """The reading list as the export renderers' plain model."""
+def from_reading_list(lst: ReadingList, numbers: Mapping[str, str] | None = None) -> ExportList:
+    """The reading list as the export renderers' plain model; `numbers` gives the 发文字号 of the
+    items' documents that are 公文, by document id."""
+    numbers = numbers or {}
     return ExportList(
         name=lst.name,
         topic=lst.topic,
@@ -76,6 +80,7 @@ def from_reading_list(lst: ReadingList) -> ExportList:
                 text=item.text,
                 note=item.note,
                 missing=item.status == MISSING,
+                doc_number=numbers.get(item.doc_id),
             )
             for item in lst.items
         ),

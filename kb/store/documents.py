@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ingest.types import Document, Heading, MinutesInfo, Page, Speech
+from ingest.types import Document, GongwenInfo, Heading, MinutesInfo, Page, Speech
 from kb.clock import now
-from kb.records import DocumentRecord, Filters, PageSpan, doc_id_for
+from kb.records import DocumentRecord, Facets, Filters, PageSpan, doc_id_for
 from kb.store.backend import Backend, Row
 
 
@@ -64,6 +64,15 @@ def filter_sql(filters: Filters) -> tuple[str, list]:
         marks = ",".join("?" * len(filters.doc_ids))
         clauses.append(f"d.id IN ({marks})")
         params.extend(filters.doc_ids)
+    if filters.issuer:
+        clauses.append("d.id IN (SELECT doc_id FROM document_issuers WHERE issuer = ?)")
+        params.append(filters.issuer)
+    if filters.genre:
+        clauses.append("d.id IN (SELECT doc_id FROM document_gongwen WHERE kind = ?)")
+        params.append(filters.genre)
+    if filters.year:
+        clauses.append("substr(d.date, 1, 4) = ?")
+        params.append(f"{int(filters.year):04d}")
     return " AND ".join(clauses), params
 
 
@@ -77,7 +86,7 @@ _ORDER = {
 class Documents:
     """The documents and document_tags tables."""
 
-    TABLES = ("documents", "document_tags")  # what `kb migrate` copies, parents first
+    TABLES = ("documents", "document_tags", "document_gongwen", "document_issuers")  # what `kb migrate` copies
 
     def __init__(self, backend: Backend):
         self.db = backend
@@ -148,6 +157,23 @@ class Documents:
             return int(self.db.fetch_value("SELECT count(*) AS n FROM documents"))
         return int(self.db.fetch_value("SELECT count(*) AS n FROM documents WHERE kind = ?", (kind,)))
 
+    def facets(self, filters: Filters = Filters()) -> Facets:
+        """Issuers, 文种 and years of the documents that pass the filters, with their counts."""
+        where, params = filter_sql(filters)
+        issuers = self.db.fetch_all(
+            f"""SELECT i.issuer AS value, count(DISTINCT i.doc_id) AS n FROM document_issuers i
+                WHERE i.doc_id IN (SELECT d.id FROM documents d WHERE {where})
+                GROUP BY i.issuer ORDER BY n DESC, i.issuer""", params)
+        genres = self.db.fetch_all(
+            f"""SELECT g.kind AS value, count(*) AS n FROM document_gongwen g
+                WHERE g.kind IS NOT NULL AND g.doc_id IN (SELECT d.id FROM documents d WHERE {where})
+                GROUP BY g.kind ORDER BY n DESC, g.kind""", params)
+        years = self.db.fetch_all(
+            f"""SELECT substr(d.date, 1, 4) AS value, count(*) AS n FROM documents d
+                WHERE d.date IS NOT NULL AND {where} GROUP BY substr(d.date, 1, 4) ORDER BY value DESC""", params)
+        return Facets(tuple((r["value"], r["n"]) for r in issuers), tuple((r["value"], r["n"]) for r in genres),
+                      tuple((int(r["value"]), r["n"]) for r in years if r["value"].isdigit()))
+
     def all_tags(self) -> list[tuple[str, int]]:
         rows = self.db.fetch_all("SELECT tag, count(*) AS n FROM document_tags GROUP BY tag ORDER BY tag")
         return [(r["tag"], r["n"]) for r in rows]
@@ -160,12 +186,32 @@ class Documents:
         rows = self.db.fetch_all(
             f"""SELECT d.id, d.title, d.kind, d.date, d.path, d.format, d.content_hash, d.added_at,
                        d.updated_at, d.minutes, d.metadata, d.warnings, d.pages, length(d.text) AS chars,
+                       d.classification, d.handling_marks,
                        (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id) AS chunk_count
                 FROM documents d WHERE {where} ORDER BY {_ORDER.get(order, _ORDER['date'])}""",
             params,
         )
-        tags = self._tags_of([r["id"] for r in rows])
-        return [self._record(r, tags.get(r["id"], ())) for r in rows]
+        ids = [r["id"] for r in rows]
+        tags = self._tags_of(ids)
+        gongwen = self._gongwen_of(ids)
+        return [self._record(r, tags.get(r["id"], ()), gongwen.get(r["id"])) for r in rows]
+
+    def _gongwen_of(self, doc_ids: list[str]) -> dict[str, GongwenInfo]:
+        """Each 公文's parts, its issuers asked apart (in order)."""
+        issuers: dict[str, list[str]] = {}
+        found: dict[str, GongwenInfo] = {}
+        for part, marks in self.db.in_slices(doc_ids):
+            for r in self.db.fetch_all(
+                    f"SELECT doc_id, issuer FROM document_issuers WHERE doc_id IN ({marks}) ORDER BY doc_id, position",
+                    part):
+                issuers.setdefault(r["doc_id"], []).append(r["issuer"])
+            for r in self.db.fetch_all(
+                    f"SELECT doc_id, number, title, recipients, date, kind FROM document_gongwen "
+                    f"WHERE doc_id IN ({marks})", part):
+                found[r["doc_id"]] = GongwenInfo(
+                    issuers=tuple(issuers.get(r["doc_id"], ())), number=r["number"], title=r["title"],
+                    recipients=tuple(json.loads(r["recipients"])), date=r["date"], kind=r["kind"])
+        return found
 
     def _tags_of(self, doc_ids: list[str]) -> dict[str, tuple[str, ...]]:
         """Each document's tags, sorted (asked apart: string aggregation is spelled differently per database)."""
@@ -176,7 +222,7 @@ class Documents:
         return {doc_id: tuple(sorted(tags)) for doc_id, tags in found.items()}
 
     @staticmethod
-    def _record(r: Row, tags: tuple[str, ...]) -> DocumentRecord:
+    def _record(r: Row, tags: tuple[str, ...], gongwen: GongwenInfo | None = None) -> DocumentRecord:
         return DocumentRecord(
             id=r["id"],
             title=r["title"],
@@ -194,6 +240,9 @@ class Documents:
             minutes=minutes_from_json(r["minutes"]),
             metadata=json.loads(r["metadata"]),
             warnings=tuple(json.loads(r["warnings"])),
+            gongwen=gongwen,
+            classification=r["classification"],
+            handling_marks=tuple(json.loads(r["handling_marks"])),
         )
 
     # ---- writing (inside the caller's transaction) ----------------------------------------------
@@ -203,8 +252,9 @@ class Documents:
         stamp = now()
         self.db.execute(
             """INSERT INTO documents(id, content_hash, path, title, kind, date, format, text, pages,
-                                     headings, minutes, metadata, warnings, added_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     headings, minutes, metadata, warnings, added_at, updated_at,
+                                     classification, handling_marks)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 doc_id,
                 doc.content_hash,
@@ -221,10 +271,32 @@ class Documents:
                 json.dumps(list(doc.warnings), ensure_ascii=False),
                 added_at or stamp,
                 stamp,
+                doc.classification,
+                json.dumps(list(doc.handling_marks), ensure_ascii=False),
             ),
         )
         self.add_tags(doc_id, tags)
+        if doc.gongwen is not None:
+            self.set_gongwen(doc_id, doc.gongwen)
         return doc_id
+
+    def set_gongwen(self, doc_id: str, info: GongwenInfo | None) -> None:
+        """Store (or clear, with None) a document's 公文 parts."""
+        self.db.execute("DELETE FROM document_issuers WHERE doc_id = ?", (doc_id,))
+        self.db.execute("DELETE FROM document_gongwen WHERE doc_id = ?", (doc_id,))
+        if info is None:
+            return
+        self.db.execute(
+            "INSERT INTO document_gongwen(doc_id, number, title, recipients, date, kind) VALUES (?, ?, ?, ?, ?, ?)",
+            (doc_id, info.number, info.title, json.dumps(list(info.recipients), ensure_ascii=False), info.date,
+             info.kind))
+        rows = [(doc_id, n, issuer) for n, issuer in enumerate(dict.fromkeys(info.issuers))]
+        if rows:
+            self.db.executemany("INSERT INTO document_issuers(doc_id, position, issuer) VALUES (?, ?, ?)", rows)
+
+    def set_marks(self, doc_id: str, classification: str | None, handling: Sequence[str]) -> None:
+        self.db.execute("UPDATE documents SET classification = ?, handling_marks = ? WHERE id = ?",
+                        (classification, json.dumps(list(handling), ensure_ascii=False), doc_id))
 
     def delete(self, doc_id: str) -> None:
         """Delete a document; its tags and chunks go with it (ON DELETE CASCADE)."""

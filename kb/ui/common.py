@@ -32,6 +32,9 @@ mark { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; 
 .kb-ctx { color: #555; }
 .kb-passage { background: #fff4d1; border-bottom: 2px solid #e6a700; }
 .kb-fulltext { line-height: 1.9; white-space: pre-wrap; font-size: 0.96rem; }
+.kb-badge { display: inline-block; color: #a8071a; border: 1px solid #ffa39e; background: #fff1f0;
+            border-radius: 3px; font-size: 0.78rem; padding: 0 4px; margin-right: 4px; }
+.kb-versions { color: #6b6b6b; font-size: 0.86rem; }
 """
 
 

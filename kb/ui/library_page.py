@@ -15,6 +15,7 @@ from kb.ui.text import kind_label, plain, section_label
 
 SORTS = {"date": "日期（新→旧）", "title": "标题", "added": "最近导入"}
 KIND, YEARS, TAGS, SORT, TITLE, OPEN = "lib_kind", "lib_years", "lib_tags", "lib_sort", "lib_title", "lib_open"
+ISSUER, GENRE = "lib_issuer", "lib_genre"
 TABLE = "lib_table"
 VIEW, DOCS, TIMELINE = "lib_view", "docs", "timeline"
 CHUNKS_PER_PAGE = 30
@@ -36,13 +37,31 @@ def filtered_documents(kb: KnowledgeBase) -> list[DocumentRecord]:
     chosen_tags = c3.multiselect("标签", tags, key=TAGS, placeholder="不限") if tags else []
     order = c4.selectbox("排序", list(SORTS), format_func=SORTS.get, key=SORT)
     needle = c5.text_input("标题包含", key=TITLE, placeholder="输入标题中的词").strip()
-    filters = Filters(kind=None if kind in (None, "all") else kind, tags=tuple(chosen_tags))
+    issuer, genre = official_filters(kb)
+    filters = Filters(kind=None if kind in (None, "all") else kind, tags=tuple(chosen_tags), issuer=issuer,
+                      genre=genre)
     docs = kb.documents(filters, order=order)
     if chosen_years:
         docs = [d for d in docs if _year(d) in chosen_years]
     if needle:
         docs = [d for d in docs if needle.lower() in d.title.lower()]
     return docs
+
+
+def official_filters(kb: KnowledgeBase) -> tuple[str | None, str | None]:
+    """发文机关 and 文种 choices with their document counts, when the library holds 公文."""
+    facets = kb.facets()
+    if not (facets.issuers or facets.genres):
+        return None, None
+    c1, c2, _ = st.columns([2.1, 1.3, 3.4])
+    issuers = dict(facets.issuers)
+    genres = dict(facets.genres)
+    issuer = c1.selectbox("发文机关", [None, *issuers], key=ISSUER, placeholder="不限",
+                          format_func=lambda v: "不限" if v is None else plain(f"{v}（{issuers[v]}）"),
+                          help="联合发文的文件，按其中任一发文机关都能找到")
+    genre = c2.selectbox("文种", [None, *genres], key=GENRE,
+                         format_func=lambda v: "不限" if v is None else plain(f"{v}（{genres[v]}）"))
+    return issuer, genre
 
 
 def _pick_row() -> None:
@@ -53,15 +72,26 @@ def _pick_row() -> None:
 
 
 def document_table(docs: list[DocumentRecord]) -> None:
-    """The selected documents as a table; clicking a row opens the document below."""
+    """The selected documents as a table; clicking a row opens the document below. 公文 columns (number,
+    issuer, 文种) and the marks column appear when some document has them."""
     st.session_state["_lib_table_ids"] = [d.id for d in docs]
+    official = any(d.gongwen for d in docs)
+    marked = any(d.marks for d in docs)
+
+    def row(d: DocumentRecord) -> dict:
+        cells = {"标题": d.title, "类型": kind_label(d.kind), "日期": d.date or "—"}
+        if official:
+            g = d.gongwen
+            cells.update({"发文字号": (g.number if g else None) or "—", "发文机关": (g.issuer if g else None) or "—",
+                          "文种": (g.kind if g else None) or "—"})
+        if marked:
+            cells["标记"] = "、".join(d.marks)
+        cells.update({"页数": str(d.page_count) if d.page_count else "—", "片段": d.chunk_count,
+                      "字数": d.char_count, "标签": "、".join(d.tags), "文件": d.file_name})
+        return cells
+
     st.dataframe(
-        [
-            {"标题": d.title, "类型": kind_label(d.kind), "日期": d.date or "—",
-             "页数": str(d.page_count) if d.page_count else "—", "片段": d.chunk_count, "字数": d.char_count,
-             "标签": "、".join(d.tags), "文件": d.file_name}
-            for d in docs
-        ],
+        [row(d) for d in docs],
         hide_index=True, width="stretch", height=min(38 + 35 * len(docs), 420), key=TABLE,
         on_select=_pick_row, selection_mode="single-row",
     )
@@ -80,6 +110,16 @@ def _minutes_facts(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     st.markdown("\n".join(f"- **{label}**：{plain(value)}" for label, value in rows if value))
 
 
+def _gongwen_facts(doc: DocumentRecord) -> None:
+    """The 公文 parts recognised at import, and how an export cites the document."""
+    g = doc.gongwen
+    assert g is not None
+    rows = [("发文机关", g.issuer), ("发文字号", g.number), ("文种", g.kind), ("成文日期", g.date),
+            ("主送", "、".join(g.recipients))]
+    st.markdown("\n".join(f"- **{label}**：{plain(value)}" for label, value in rows if value)
+                + f"\n- **引用格式**：{plain(doc.citation())}")
+
+
 @common.callback
 def _delete(kb: KnowledgeBase, doc_id: str) -> None:
     doc = kb.delete(doc_id)
@@ -95,6 +135,11 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     st.caption(plain(" · ".join(f for f in facts if f) + (f" · 标签：{'、'.join(doc.tags)}" if doc.tags else "")))
     source = doc.path if common.may_see_paths(kb) else doc.file_name
     st.caption(f"来源文件：{plain(source)} · 导入于 {doc.added_at[:16].replace('T', ' ')}")
+    if doc.marks:
+        st.markdown(" ".join(f":red-badge[{plain(mark)}]" for mark in doc.marks),
+                    help="文件首页印有的密级或“内部资料”等标记：请按有关规定使用和保管")
+    if doc.gongwen:
+        _gongwen_facts(doc)
     if doc.warnings:
         st.warning("导入提示：" + plain("；".join(doc.warnings)))
     added = common.items_in_target(kb)
@@ -191,7 +236,8 @@ def timeline_tab(kb: KnowledgeBase) -> None:
 @common.callback
 def _open_document(doc_id: str) -> None:
     """Timeline button callback: show this document in the documents view, whatever the filters were."""
-    st.session_state.update({VIEW: DOCS, OPEN: doc_id, KIND: "all", YEARS: [], TAGS: [], TITLE: ""})
+    st.session_state.update({VIEW: DOCS, OPEN: doc_id, KIND: "all", YEARS: [], TAGS: [], TITLE: "",
+                             ISSUER: None, GENRE: None})
 
 
 def render(kb: KnowledgeBase) -> None:

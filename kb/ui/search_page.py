@@ -30,6 +30,7 @@ from kb.ui.text import (
 QUERY = "search_query"
 PROBLEM, THEME, EXAMPLE = "preset_problem", "preset_theme", "preset_example"
 KIND, MONTHS, TAGS, MODE, COUNT = "search_kind", "search_months", "search_tags", "search_mode", "search_k"
+ISSUER, GENRE = "search_issuer", "search_genre"
 BY_DOC, BY_PASSAGE = "doc", "passage"
 PASSAGES_PER_DOC = 3  # shown under each document in the grouped view
 
@@ -99,18 +100,20 @@ def topic_picker() -> str:
 
 # ---- filters ------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=8)
-def _facets(_kb: KnowledgeBase, path: str, version: tuple) -> tuple[list[str], list[str]]:
-    """(every month from the oldest to the newest dated document, every tag) for the filters."""
+def _facets(_kb: KnowledgeBase, path: str, version: tuple) -> tuple[list[str], list[str], dict, dict]:
+    """(every month from the oldest to the newest dated document, every tag, 发文机关 and 文种 with their
+    document counts) for the filters."""
     dates = sorted(d.date for d in _kb.documents() if d.date)
     months = months_between(dates[0], dates[-1]) if dates else []
-    return months, [tag for tag, _ in _kb.tags()]
+    official = _kb.facets()
+    return months, [tag for tag, _ in _kb.tags()], dict(official.issuers), dict(official.genres)
 
 
 def filter_bar(kb: KnowledgeBase) -> tuple[Filters, str, int]:
     """Kind, month range, tags, grouping and result count; returns (filters, mode, k)."""
     # Re-importing a file can add tags without changing any chunk, so the last import counts too.
     last = kb.last_ingest() or {}
-    months, tags = _facets(kb, str(kb.data_dir), (kb.generation(), last.get("finished_at")))
+    months, tags, issuers, genres = _facets(kb, str(kb.data_dir), (kb.generation(), last.get("finished_at")))
     c1, c2, c3 = st.columns([1.3, 2.2, 1.6])
     kind = c1.segmented_control("类型", ["all", "theory", "minutes"], default="all", required=True, key=KIND,
                                 format_func=lambda k: "全部" if k == "all" else kind_label(k))
@@ -123,13 +126,21 @@ def filter_bar(kb: KnowledgeBase) -> tuple[Filters, str, int]:
         c2.caption("时间范围：资料中的日期不足，无法按时间筛选")
     chosen_tags = c3.multiselect("标签", tags, key=TAGS, placeholder="不限",
                                  help="只看带有任一所选标签的文档") if tags else []
-    c4, c5, _ = st.columns([1.3, 1.2, 2.6])
+    c4, c5, c6, c7 = st.columns([1.3, 1.2, 1.6, 1.0])
     mode = c4.segmented_control("结果显示", [BY_DOC, BY_PASSAGE], default=BY_DOC, required=True, key=MODE,
                                 format_func=lambda m: "按文档归并" if m == BY_DOC else "逐段列出")
     k = c5.selectbox("结果数量", [10, 20, 50], index=0, key=COUNT,
                      help="按文档归并时为文档数，逐段列出时为段落数")
+    issuer = genre = None
+    if issuers:
+        issuer = c6.selectbox("发文机关", [None, *issuers], key=ISSUER,
+                              format_func=lambda v: "不限" if v is None else plain(f"{v}（{issuers[v]}）"),
+                              help="只看这一机关发出（含联合发出）的公文")
+    if genres:
+        genre = c7.selectbox("文种", [None, *genres], key=GENRE,
+                             format_func=lambda v: "不限" if v is None else plain(f"{v}（{genres[v]}）"))
     filters = Filters(kind=None if kind in (None, "all") else kind, since=since, until=until,
-                      tags=tuple(chosen_tags))
+                      tags=tuple(chosen_tags), issuer=issuer, genre=genre)
     return filters, mode or BY_DOC, int(k)
 
 
@@ -146,10 +157,27 @@ def run_search(kb: KnowledgeBase, query: str, filters: Filters, mode: str, k: in
     return common.remembered("hits", (query, filters, depth, kb.generation()), search)
 
 
+def badges_html(marks: tuple[str, ...]) -> str:
+    """First-page marks (内部资料, 机密★1年 …) as small red labels."""
+    return "".join(f'<span class="kb-badge">{html.escape(mark)}</span>' for mark in marks)
+
+
+def official_html(hit: Hit) -> str:
+    """The 公文 line of a hit: issuer, number, 文种 — the parts that are known (empty for other documents)."""
+    g = hit.gongwen
+    if g is None:
+        return ""
+    parts = [g.issuer or "", g.number or "", g.kind or ""]
+    line = " · ".join(p for p in parts if p)
+    return f'<div class="kb-meta">{html.escape(line)}</div>' if line else ""
+
+
 def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str:
     """Title (when the hit stands alone), where it is, and the snippet with matched terms marked."""
     if with_title:
-        title = f'<div><b>{f"{rank}. " if rank else ""}《{html.escape(hit.title)}》</b></div>'
+        number = f"（{hit.gongwen.number}）" if hit.gongwen and hit.gongwen.number else ""
+        title = (f'<div>{badges_html(hit.marks)}<b>{f"{rank}. " if rank else ""}《{html.escape(hit.title)}》'
+                 f'{html.escape(number)}</b></div>{official_html(hit)}')
         meta = html.escape(citation(hit.date, hit.kind, hit.pages, hit.section))
     else:  # under its document's heading: only the place within the document
         title, meta = "", html.escape(" · ".join(p for p in (hit.pages, section_label(hit.section)) if p))
@@ -180,8 +208,10 @@ def show_documents(kb: KnowledgeBase, groups: list[list[Hit]], topic: str, added
         best = group[0]
         with st.container(border=True):
             tags = f" · 标签：{'、'.join(best.tags)}" if best.tags else ""
+            number = f"（{best.gongwen.number}）" if best.gongwen and best.gongwen.number else ""
             st.html(
-                f'<div><b>{rank}. 《{html.escape(best.title)}》</b></div>'
+                f'<div>{badges_html(best.marks)}<b>{rank}. 《{html.escape(best.title)}》{html.escape(number)}</b></div>'
+                f'{official_html(best)}'
                 f'<div class="kb-meta">{html.escape(kind_label(best.kind))} · {html.escape(best.date or "日期不详")}'
                 f' · {len(group)} 处相关{html.escape(tags)}</div>'
             )

@@ -200,4 +200,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "007_gongwen",
+        """
+        -- What the first page says about handling: the 密级 mark (stored only where an administrator
+        -- allows classified documents) and handling marks such as 内部资料 (a JSON array).
+        ALTER TABLE documents ADD COLUMN classification TEXT COLLATE "C";
+        ALTER TABLE documents ADD COLUMN handling_marks TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+        -- The parts of an official document (公文, GB/T 9704) recognised at import; recipients a JSON array.
+        CREATE TABLE document_gongwen(
+            doc_id TEXT COLLATE "C" PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            number TEXT COLLATE "C",
+            title TEXT COLLATE "C",
+            recipients TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+            date TEXT COLLATE "C",
+            kind TEXT COLLATE "C"
+        );
+        CREATE INDEX document_gongwen_kind ON document_gongwen(kind);
+        -- Issuing authorities one row each (joint issuers in order), so a filter by one finds joint documents.
+        CREATE TABLE document_issuers(
+            doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            issuer TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY(doc_id, position)
+        );
+        CREATE INDEX document_issuers_issuer ON document_issuers(issuer);
+        """,
+    ),
 ]
