@@ -74,6 +74,7 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     "session.edit": Rule("organiser", "更正学习记录"),  # corrections to a session extracted from minutes
     "settings": Rule("admin", "修改设置"),  # rebuild the indexes, import roots, the login policy
     "settings.read": Rule("admin", "查看设置", READ),  # the import roots (server paths)
+    "settings.classified": Rule("admin", "设置是否允许导入涉密文件"),  # only on an approved (涉密) network
     "database.copy": Rule("admin", "复制整个知识库"),  # fill a new, empty knowledge base with another (kb migrate)
     "account.create": Rule("admin", "新建账号"),
     "account.edit": Rule("admin", "修改账号"),  # role, enabled

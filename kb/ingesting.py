@@ -16,6 +16,7 @@ import numpy as np
 
 from ingest.chunker import chunk_document
 from ingest.errors import UnreadableFile
+from ingest.marks import classification_level
 from ingest.pipeline import ReadOptions, discover, read_document
 from ingest.types import Chunk, Document, Skipped
 from kb.clock import now
@@ -65,7 +66,7 @@ class Ingestor:
 
     def __init__(self, store: Store, indexes: Indexes, embeddings: Embeddings, config: KBConfig, *,
                  kind: str | None = None, tags: Sequence[str] = (), options: ReadOptions = ReadOptions(),
-                 progress: ProgressFn | None = None):
+                 progress: ProgressFn | None = None, allow_classified: bool = False):
         self.store = store
         self.indexes = indexes
         self.embeddings = embeddings
@@ -73,6 +74,7 @@ class Ingestor:
         self.kind = kind
         self.tags = [t.strip() for t in tags if t.strip()]
         self.options = options
+        self.allow_classified = allow_classified  # an administrator's setting, for approved networks only
         self.progress = progress or (lambda p: None)
         self.report = IngestReport()
         self.pending: list[_Pending] = []
@@ -112,6 +114,8 @@ class Ingestor:
             return
         if self._known(path, doc.content_hash):  # the file changed while we read it
             return
+        if self._refused(doc):
+            return
         self.seen_hashes[doc.content_hash] = str(path)
         self.report.warnings.extend(f"{path.name}：{w}" for w in doc.warnings)
         self.pending.append(self._prepare(doc, old.id if old else None))
@@ -144,6 +148,19 @@ class Ingestor:
                 self.store.documents.set_kind(record.id, self.kind)
                 changed = True
         (self.report.updated if changed else self.report.unchanged).append(entry)
+        return True
+
+    def _refused(self, doc: Document) -> bool:
+        """A document marked 绝密/机密/秘密 on its first page is not taken in (unless an administrator allows
+        it): it is skipped with its reason, and nothing stored before — an older version of the file too —
+        is touched."""
+        level = classification_level(doc.classification)
+        if level is None or self.allow_classified:
+            return False
+        self.report.skipped.append(Skipped(
+            doc.path, f"文件首页标有密级“{doc.classification}”，是{level}级涉密文件，未导入",
+            "涉密文件只能在经批准的涉密网络和设备上处理；如本系统部署在经批准的网络上，请管理员在系统管理中允许导入涉密文件"))
+        self.report.refused.append(doc.path)
         return True
 
     def _prepare(self, doc: Document, replaces: str | None) -> _Pending:

@@ -75,6 +75,7 @@ __all__ = [
 ENV_DATA = "KB_DATA"  # the data folder, or a database server's postgresql://… URL
 ENV_LOCAL = "KB_LOCAL"  # for a knowledge base on a server: the folder on this machine for its indexes and uploads
 Location = str | Path
+ALLOW_CLASSIFIED = "allow_classified"  # meta key: "1" when an administrator allows classified documents
 
 
 def _user_data() -> Path:
@@ -354,7 +355,10 @@ class KnowledgeBase:
         """Import files uploaded through the web UI, as (file name, content): they are kept in
         <data>/uploads (a file of the same name replaced, so a corrected upload updates its document)."""
         paths = save(self.data_dir / UPLOADS, files)
-        return self._ingest(paths, kind=kind, tags=tags, options=options, progress=progress)
+        report = self._ingest(paths, kind=kind, tags=tags, options=options, progress=progress)
+        for refused in report.refused:  # a classified file is not kept on the server either
+            Path(refused).unlink(missing_ok=True)
+        return report
 
     def _ingest(self, paths: Sequence[str | Path], *, kind: str | None, tags: Sequence[str],
                 options: ReadOptions, progress: ProgressFn | None) -> IngestReport:
@@ -363,13 +367,25 @@ class KnowledgeBase:
             raise InvalidInput(f"文档类型 {kind} 无效，可选：theory（理论文章）或 minutes（会议纪要）")
         self.refresh_indexes()
         ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
-                            options=options, progress=progress)
+                            options=options, progress=progress, allow_classified=self.classified_allowed())
         report = ingestor.run(paths)
         counts = report.summary()
         self.guard.note("，".join(f"{label} {counts.get(key, 0)}" for key, label in (
             ("added", "新增"), ("updated", "更新"), ("unchanged", "未变化"), ("duplicates", "重复"),
-            ("skipped", "跳过"))))
+            ("skipped", "跳过"))) + (f"（其中涉密文件 {len(report.refused)} 个未导入）" if report.refused else ""))
         return report
+
+    # ---- classified documents -------------------------------------------------------------------
+    def classified_allowed(self) -> bool:
+        """Whether documents marked 绝密/机密/秘密 may be imported (off unless an administrator allowed it)."""
+        return self.store.meta.get(ALLOW_CLASSIFIED) == "1"
+
+    @mutation("settings.classified", target=lambda call: "允许" if call["allowed"] else "不允许")
+    def allow_classified(self, allowed: bool) -> None:
+        """Allow (or again refuse) documents with a classification mark: only for a deployment on a
+        network approved for classified material."""
+        with self.store.transaction():
+            self.store.meta.set(ALLOW_CLASSIFIED, "1" if allowed else "0")
 
     # ---- search -------------------------------------------------------------------------------------
     def search(

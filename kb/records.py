@@ -224,6 +224,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0  # chunk texts that had to be encoded (the rest came from the cache)
+    refused: list[str] = field(default_factory=list)  # paths refused for a classification mark (also skipped)
 
     @property
     def read_count(self) -> int:
@@ -242,6 +243,7 @@ class IngestReport:
             "duplicates": len(self.duplicates),
             "skipped": len(self.skipped),
             "encoded": self.encoded,
+            "refused": len(self.refused),
             "skipped_reasons": [s.reason for s in self.skipped],
         }
 

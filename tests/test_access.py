@@ -27,7 +27,8 @@ from kb.roots import ImportRoots
 # fails test_every_public_method_is_declared until it is added to one of the two.
 MUTATIONS = {
     KnowledgeBase: {"ingest": "document.import", "upload": "document.upload", "delete": "document.delete",
-                    "reindex": "settings", "copy_from": "database.copy"},
+                    "reindex": "settings", "copy_from": "database.copy",
+                    "allow_classified": "settings.classified"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
                    "remove": "list.edit", "move": "list.edit", "export": "export"},
@@ -45,7 +46,7 @@ READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
                     "documents", "document", "chunks", "text", "pages", "tags", "facets", "count_documents",
                     "count_chunks",
-                    "generation", "last_ingest", "stats", "follow_changes"},
+                    "generation", "last_ingest", "stats", "follow_changes", "classified_allowed"},
     ReadingLists: {"names", "all", "get"},
     Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
@@ -192,6 +193,7 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(ImportRoots, "remove", lambda: kb.roots.remove(kb.corpus["lianzheng"].parent))
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
+    change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))
     expected = {(cls, name): action for cls, methods in MUTATIONS.items() for name, action in methods.items()}
     assert first == expected  # each change entered the guard first, under its own action
     assert record.unguarded_writes == []

@@ -26,6 +26,7 @@ LEAST_ROLE = {
     "list.create": "organiser", "list.edit": "organiser", "list.delete": "organiser",
     "plan.create": "organiser", "plan.edit": "organiser", "plan.delete": "organiser",
     "session.edit": "organiser", "settings": "admin", "settings.read": "admin", "database.copy": "admin",
+    "settings.classified": "admin",
     "account.create": "admin", "account.edit": "admin", "account.password": "admin", "account.read": "admin",
     "account.own_password": "member", "audit.read": "admin",
     "login": "guest", "logout": "guest", "export": "member",
@@ -110,6 +111,7 @@ PERFORM: dict[str, Callable[[KnowledgeBase, World], object]] = {
     "session.edit": lambda v, w: (lambda n: lambda: v.archive.edit_session(w.minutes, host=f"主持人{n}"))(w.n()),
     "settings": lambda v, w: (lambda n: lambda: v.accounts.set_policy(idle_minutes=60 + n))(w.n()),
     "settings.read": lambda v, w: lambda: v.roots.all(),
+    "settings.classified": lambda v, w: (lambda n: lambda: v.allow_classified(n % 2 == 0))(w.n()),
     "account.create": lambda v, w: (lambda n: lambda: v.accounts.add(f"新人{n}", "member", "new-person-1"))(w.n()),
     "account.edit": lambda v, w: (lambda n: lambda: v.accounts.set_role("受试者", ROLES[n % 2]))(w.n()),
     "account.password": lambda v, w: (lambda n: lambda: v.accounts.reset_password("受试者", f"reset-pass-{n}"))(

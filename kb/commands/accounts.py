@@ -98,6 +98,19 @@ def cmd_roots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classified(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        if args.allow or args.refuse:
+            kb.allow_classified(bool(args.allow))
+        allowed = kb.classified_allowed()
+    if allowed:
+        print("允许导入涉密文件（首页标有绝密、机密、秘密的文件）：只应在经批准的涉密网络上这样设置。"
+              "恢复默认：kb classified --refuse")
+    else:
+        print("不导入涉密文件（默认）：首页标有绝密、机密、秘密的文件在导入时被拒绝，并在导入报告中说明原因。")
+    return 0
+
+
 def cmd_login_policy(args: argparse.Namespace) -> int:
     changes = {name: getattr(args, name) for name in LoginPolicy.LIMITS if getattr(args, name) is not None}
     with open_from_args(args) as kb:
@@ -167,6 +180,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_roots)
     p.add_argument("action", choices=["list", "add", "remove"])
     p.add_argument("path", nargs="?", help="文件夹路径（add、remove 时需要）")
+
+    p = sub.add_parser("classified", help="查看或修改是否允许导入涉密文件（默认不允许）")
+    p.set_defaults(func=cmd_classified)
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument("--allow", action="store_true", help="允许导入（仅限经批准的涉密网络）")
+    choice.add_argument("--refuse", action="store_true", help="不允许导入（默认）")
 
     p = sub.add_parser("login-policy", help="查看或修改登录设置：锁定次数与时长、会话有效期")
     p.set_defaults(func=cmd_login_policy)

@@ -142,6 +142,22 @@ def roots_tab(kb: KnowledgeBase) -> None:
         path = st.text_input("添加导入目录（服务器上的文件夹绝对路径）", placeholder="/srv/学习资料")
         if st.form_submit_button("添加") and path.strip():
             _act(kb, kb.roots.add, path, done="已添加导入目录")
+    classified_setting(kb)
+
+
+CLASSIFIED = "admin_allow_classified"
+
+
+def classified_setting(kb: KnowledgeBase) -> None:
+    """Whether files marked 绝密/机密/秘密 on their first page are imported: off unless the deployment is on
+    an approved network (the library checks the administrator's role again)."""
+    st.subheader("涉密文件")
+    allowed = kb.classified_allowed()
+    st.caption("默认不导入首页标有“绝密”“机密”“秘密”（含★与保密期限）的文件：导入时拒绝并在报告中说明原因，其他文件照常导入。"
+               "“内部资料”“注意保存”等标记不受影响，只在资料库中标出。")
+    wanted = st.toggle("允许导入涉密文件（仅限部署在经批准的涉密网络上）", value=allowed, key=CLASSIFIED)
+    if wanted != allowed:
+        _act(kb, kb.allow_classified, wanted, done="已允许导入涉密文件" if wanted else "已恢复为不导入涉密文件")
 
 
 def policy_tab(kb: KnowledgeBase) -> None:
