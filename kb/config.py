@@ -25,6 +25,12 @@ class SearchConfig:
     rrf_k: int = 60
     candidates: int = 500  # per retriever, before fusion; also the sample the z-scores describe
     snippet_chars: int = 160
+    # In passage mode, at most this many passages of one document (0: no limit): one long document
+    # would otherwise fill most of a page of results and hide the others.
+    passages_per_doc: int = 2
+    # The cosine under which a passage matches only weakly; None: the model's line measured on the
+    # sample (kb/calibration.json, scripts/calibrate_relevance.py).
+    weak_cosine: float | None = None
 
 
 @dataclass(frozen=True)

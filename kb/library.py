@@ -33,6 +33,7 @@ from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, 
 from kb.accounts import Accounts
 from kb.archive import Archive
 from kb.audit import Audit
+from kb.calibration import calibration
 from kb.config import KBConfig, settings_mismatch
 from kb.embedding import Embeddings, load_encoder
 from kb.errors import InvalidInput, KBError, ModelMismatch, SettingsMismatch
@@ -57,7 +58,7 @@ from kb.records import (
 )
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.roots import ImportRoots
-from kb.search import best_per_document, make_hits, prepare, rank
+from kb.search import cap_per_document, make_hits, prepare, rank, weak_matches
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
@@ -196,7 +197,7 @@ class KnowledgeBase:
     def _bind(self, shared: _Shared, actor: Actor) -> None:
         self._shared = shared
         self.guard = Guard(actor, shared.write_lock, audit=self._audit_row)
-        self.lists = ReadingLists(shared.store, self.guard, self.search)
+        self.lists = ReadingLists(shared.store, self.guard, self.search, self.draft_share)
         self.archive = Archive(shared.store, self.guard, self.search, self.embed)
         self.plans = Plans(shared.store, self.guard, self.lists, self.archive)
         self.accounts = Accounts(shared.store, self.guard)
@@ -397,10 +398,13 @@ class KnowledgeBase:
         per_doc: bool = False,
         retriever: str = "hybrid",
         vector: np.ndarray | None = None,
+        passages_per_doc: int | None = None,
     ) -> list[Hit]:
         """The k best passages (or documents, with per_doc) for a topic; [] for an empty query.
 
-        `vector` is the query's embedding when the caller encoded many queries in one batch.
+        `vector` is the query's embedding when the caller encoded many queries in one batch;
+        `passages_per_doc` caps one document's passages (None: the configured cap, 0: no cap).
+        Hits whose meaning is far from the query are flagged `weak` (see weak_line).
         """
         if k < 1:
             raise InvalidInput("结果数量 k 必须是正整数")
@@ -415,14 +419,27 @@ class KnowledgeBase:
             return []
         prepared = prepare(query, indexes.keyword.tokenize_query, lambda text: self.encode_query([text])[0],
                            retriever, vector)
-        ranked = rank(indexes, prepared, k * 5 if per_doc else k, allowed, retriever, self.config.search)
-        if per_doc:
-            ranked = best_per_document(ranked, self.store.chunks.documents_of([cid for cid, _ in ranked]))
+        cap = 1 if per_doc else (self.config.search.passages_per_doc if passages_per_doc is None
+                                 else max(0, passages_per_doc))
+        ranked = rank(indexes, prepared, k * 5 if cap else k, allowed, retriever, self.config.search)
+        if cap:
+            ranked = cap_per_document(ranked, self.store.chunks.documents_of([cid for cid, _ in ranked]), cap)
         ranked = ranked[:k]  # fusion returns every candidate; only the top k are read in full
         chunks = self.store.chunks.get([cid for cid, _ in ranked])
         docs = self.store.documents.many([chunks[c].doc_id for c, _ in ranked if c in chunks])
         terms = indexes.keyword.known_terms(prepared.terms)
-        return make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars)
+        weak = weak_matches(indexes, prepared, [cid for cid, _ in ranked], self.weak_line())
+        return make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars, weak)
+
+    def weak_line(self) -> float | None:
+        """The cosine under which a passage matches a query only weakly (configured, else measured
+        for the model that encodes the vectors; None: not measured, no passage is judged weak)."""
+        configured = self.config.search.weak_cosine
+        return configured if configured is not None else calibration(self.encoder.name).weak_cosine
+
+    def draft_share(self) -> float:
+        """Drafting keeps documents scoring at least this share of the best one (measured per model)."""
+        return calibration(self.encoder.name).draft_share
 
     # ---- documents ----------------------------------------------------------------------------------
     def documents(self, filters: Filters = Filters(), order: str = "date") -> list[DocumentRecord]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kb.access import Guard, audited, mutation
+from kb.drafting import choose
 from kb.errors import Conflict, InvalidInput, NotFound
 from kb.export import render_list
 from kb.export.model import ExportList, from_reading_list
@@ -40,10 +41,11 @@ def item_status(item: ReadingItem, text: str) -> ReadingItem:
 class ReadingLists:
     """Create, edit, draft and read reading lists (kb.lists)."""
 
-    def __init__(self, store: Store, guard: Guard, search: Search):
+    def __init__(self, store: Store, guard: Guard, search: Search, draft_share: Callable[[], float] = lambda: 0.5):
         self.store = store
         self.guard = guard
         self._search = search
+        self._draft_share = draft_share  # measured per model (kb.calibration), read when a draft is made
 
     # ---- reading --------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -130,11 +132,20 @@ class ReadingLists:
         with self.store.transaction():
             self.store.lists.delete(list_id)
 
+    def picks(self, topic: str, k: int = 8, filters: Filters | None = None,
+              uses: Mapping[str, int] | None = None) -> list[Hit]:
+        """The documents (best passage each) a draft for `topic` would hold: those that match it well,
+        at most k (kb.drafting); `uses` counts other lists a document is already in (a year plan)."""
+        depth = k + len(uses or {}) + 5  # room for documents skipped as already used
+        hits = self._search(topic, k=depth, per_doc=True, filters=filters or Filters())
+        return choose(hits, share=self._draft_share(), limit=k, uses=uses)
+
     @mutation("list.create", target="name")
     def draft(self, name: str, topic: str, k: int = 8, filters: Filters | None = None,
-              description: str | None = None) -> ReadingList:
-        """Draft a list for a topic: its k best documents, one passage each, for the organiser to edit."""
-        hits = self._search(topic, k=k, per_doc=True, filters=filters or Filters())
+              description: str | None = None, uses: Mapping[str, int] | None = None) -> ReadingList:
+        """Draft a list for a topic: the documents that match it well (at most k), one passage each,
+        for the organiser to edit; empty when nothing matches well."""
+        hits = self.picks(topic, k, filters, uses)
         self.create(name, topic=topic, description=description)
         for hit in hits:
             self.add_passage(name, hit.chunk_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -173,9 +174,19 @@ class Plans:
                 return self.lists.get(name)
             self.lists.delete(name)
         lst = self.lists.draft(name, current.theme, k=k, filters=filters or self._reading_filters(),
-                               description=f"{year}年{month}月学习主题：{current.theme}")
+                               description=f"{year}年{month}月学习主题：{current.theme}",
+                               uses=self._uses(year, month))
         self.set_month(year, month, list_name=lst.name)
         return lst
+
+    def _uses(self, year: int, month: int) -> Counter[str]:
+        """How many of the plan's other months already hand out each document."""
+        uses: Counter[str] = Counter()
+        names = set(self.lists.names())
+        for other in self.get(year).months:
+            if other.month != month and other.list_name and other.list_name in names:
+                uses.update({item.doc_id for item in self.lists.get(other.list_name).items})
+        return uses
 
     @mutation("plan.edit", target="year")
     def draft(self, year: int, *, k: int = READINGS_PER_MONTH, replace: bool = False) -> Plan:
@@ -186,9 +197,10 @@ class Plans:
         return self.get(year)
 
     # ---- proposals and coverage -----------------------------------------------------------------
-    def propose_themes(self, year: int, count: int = 12) -> list[ThemeProposal]:
+    def propose_themes(self, year: int, count: int = 12, *, distinct: bool = True) -> list[ThemeProposal]:
         """Twelve themes to start a year's plan from: the preset study themes, then the problem fields,
-        those past sessions (before the year) studied least recently first, never-studied ones first of all."""
+        those past sessions (before the year) studied least recently first, never-studied ones first of all;
+        with `distinct`, a theme that would hand out the same readings as an earlier one goes last."""
         year = check_year(year)
         before = [s for s in self.archive.sessions() if s.date and s.date < str(year)]
         candidates = sorted(load_presets(), key=lambda p: p.group != "themes")  # stable: keeps file order
@@ -205,7 +217,24 @@ class Plans:
                                                                                      key=lambda s: s.date or ""))))
         order = {p.preset_id: i for i, p in enumerate(proposals)}
         proposals.sort(key=lambda p: (p.last_covered is not None, p.last_covered or "", order[p.preset_id]))
-        return proposals[:count]
+        return self._distinct(proposals, count) if distinct else proposals[:count]
+
+    def _distinct(self, proposals: list[ThemeProposal], count: int) -> list[ThemeProposal]:
+        """The first `count` proposals, skipping a theme that would hand out the same readings as one
+        already chosen (half or more of its drafted readings shared): for this knowledge base the two
+        are one theme. Skipped themes fill up the end only if too few distinct ones remain."""
+        filters = self._reading_filters()
+        chosen: list[tuple[ThemeProposal, set[str]]] = []
+        skipped = []
+        for proposal in proposals:
+            if len(chosen) == count:
+                break
+            docs = {h.doc_id for h in self.lists.picks(proposal.theme, READINGS_PER_MONTH, filters)}
+            if docs and any(len(docs & other) * 2 >= len(docs) for _, other in chosen):
+                skipped.append(proposal)
+            else:
+                chosen.append((proposal, docs))
+        return ([p for p, _ in chosen] + skipped)[:count]
 
     def month_coverage(self, year: int, theme: str, among: Sequence[Session] | None = None) -> list[str]:
         """Lines naming the sessions before `year` that already studied a theme, latest first."""

@@ -4,7 +4,7 @@ the constants that name their fields. Nothing here reads the store or knows a da
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -157,6 +157,9 @@ class Hit:
     gongwen: GongwenInfo | None = None  # the document's 公文 parts, when it is one
     marks: tuple[str, ...] = ()  # the document's first-page marks (内部资料 …), shown as badges
     versions: tuple[str, ...] = ()  # other stored versions of the same work (near-duplicates), by id
+    # The passage's meaning is far from the query's (its cosine is under the model's measured line,
+    # kb.calibration): shown, but not claimed as a match.
+    weak: bool = False
 
     @property
     def pages(self) -> str:
@@ -192,6 +195,7 @@ class Hit:
             "gongwen": gongwen_dict(self.gongwen),
             "marks": list(self.marks),
             "versions": list(self.versions),
+            "weak": self.weak,
         }
 
 
@@ -201,6 +205,11 @@ def gongwen_dict(info: GongwenInfo | None) -> dict | None:
         return None
     return {"issuers": list(info.issuers), "number": info.number, "title": info.title,
             "recipients": list(info.recipients), "date": info.date, "kind": info.kind}
+
+
+def nothing_matches_well(hits: Sequence[Hit]) -> bool:
+    """True when there are hits but every one is a weak match (say so, still show the closest)."""
+    return bool(hits) and all(hit.weak for hit in hits)
 
 
 # ---- ingest reports ---------------------------------------------------------------------------------

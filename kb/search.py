@@ -92,12 +92,23 @@ def rank(indexes: Indexes, query: PreparedQuery, k: int, allowed: np.ndarray | N
     return fuse(dense, keyword, config)
 
 
+def weak_matches(indexes: Indexes, query: PreparedQuery, ids: Sequence[int], line: float | None) -> set[int]:
+    """The ids among `ids` whose cosine to the query is below the model's measured line
+    (kb.calibration); none without a line or a query vector (a keyword-only search)."""
+    if line is None or query.vector is None or not ids:
+        return set()
+    found, cosines = indexes.dense.search(query.vector, len(ids), allowed=np.asarray(ids, dtype=np.int64))
+    strong = {int(i) for i, c in zip(found.tolist(), cosines.tolist(), strict=True) if c >= line}
+    return {i for i in ids if i not in strong}
+
+
 def make_hits(
     ranked: Sequence[tuple[int, float]],
     chunks: dict[int, ChunkRecord],
     docs: dict[str, DocumentRecord],
     terms: Sequence[str],
     snippet_chars: int,
+    weak: set[int] | frozenset[int] = frozenset(),
 ) -> list[Hit]:
     hits = []
     for chunk_id, score in ranked:
@@ -126,6 +137,7 @@ def make_hits(
                 end=chunk.end,
                 gongwen=doc.gongwen,
                 marks=doc.marks,
+                weak=chunk.id in weak,
             )
         )
     return hits
@@ -133,11 +145,20 @@ def make_hits(
 
 def best_per_document(ranked: Sequence[tuple[int, float]], doc_of: dict[int, str]) -> list[tuple[int, float]]:
     """Keep each document's best-ranked chunk only."""
-    seen: set[str] = set()
+    return cap_per_document(ranked, doc_of, 1)
+
+
+def cap_per_document(ranked: Sequence[tuple[int, float]], doc_of: dict[int, str],
+                     limit: int) -> list[tuple[int, float]]:
+    """Keep each document's `limit` best-ranked chunks (0: no limit), so one long document does
+    not fill a page of results."""
+    if limit <= 0:
+        return [(c, s) for c, s in ranked if c in doc_of]
+    taken: dict[str, int] = {}
     out = []
     for chunk_id, score in ranked:
         doc = doc_of.get(chunk_id)
-        if doc is not None and doc not in seen:
-            seen.add(doc)
+        if doc is not None and taken.get(doc, 0) < limit:
+            taken[doc] = taken.get(doc, 0) + 1
             out.append((chunk_id, score))
     return out

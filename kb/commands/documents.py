@@ -14,7 +14,7 @@ from kb.commands.common import (
     print_json,
 )
 from kb.kinds import KIND_LABELS
-from kb.records import gongwen_dict
+from kb.records import gongwen_dict, nothing_matches_well
 
 
 # ---- ingest / search / documents --------------------------------------------------------------------
@@ -71,18 +71,22 @@ def print_report(report) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     with open_from_args(args) as kb:
         hits = kb.search(args.query, k=args.k, filters=filters_from_args(args), per_doc=args.per_doc,
-                         retriever=args.retriever)
+                         retriever=args.retriever, passages_per_doc=args.passages_per_doc)
     if args.json:
         print_json([h.to_dict() for h in hits])
         return 0
     if not hits:
         print("没有找到相关内容：换个说法，或放宽类型/日期/标签筛选。")
         return 0
+    if nothing_matches_well(hits):
+        print("没有与这个主题很匹配的内容，以下是最接近的结果，仅供参考：换个说法或选择预设主题再试。")
     for rank, h in enumerate(hits, 1):
         where = " · ".join(x for x in (h.date or "", KIND_LABELS.get(h.kind, h.kind), h.pages,
                                       " > ".join(h.section)) if x)
         badges = "".join(f"【{m}】" for m in h.marks)
-        print(f"{rank:>2}. {badges}{h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  相关度 {h.score:.3f}")
+        weak = "（匹配较弱）" if h.weak else ""
+        print(f"{rank:>2}. {badges}{h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  "
+              f"相关度 {h.score:.3f}{weak}")
         if h.gongwen:
             print(f"    {gongwen_line(h.gongwen)}")
         if h.versions:
@@ -245,6 +249,8 @@ def register(sub) -> None:
     p.add_argument("-k", type=int, default=10, help="返回结果数（默认 10）")
     add_filter_options(p)
     p.add_argument("--per-doc", action="store_true", help="每篇文档只返回最相关的一段")
+    p.add_argument("--passages-per-doc", type=int, default=None, metavar="N",
+                   help="逐段列出时每篇文档最多 N 段（默认 2；0 为不限）")
     p.add_argument("--retriever", choices=["hybrid", "dense", "keyword"], default="hybrid",
                    help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="输出 JSON")

@@ -9,7 +9,7 @@ import streamlit as st
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.presets import Preset, load_presets, preset
-from kb.records import Filters, Hit
+from kb.records import Filters, Hit, nothing_matches_well
 from kb.ui import common
 from kb.ui.text import (
     citation,
@@ -33,6 +33,7 @@ KIND, MONTHS, TAGS, MODE, COUNT = "search_kind", "search_months", "search_tags",
 ISSUER, GENRE = "search_issuer", "search_genre"
 BY_DOC, BY_PASSAGE = "doc", "passage"
 PASSAGES_PER_DOC = 3  # shown under each document in the grouped view
+WEAK_MARK = '<span class="kb-meta">（匹配较弱）</span>'
 
 
 # ---- topic --------------------------------------------------------------------------------------
@@ -152,7 +153,8 @@ def run_search(kb: KnowledgeBase, query: str, filters: Filters, mode: str, k: in
     def search() -> list[Hit]:
         waiting = "正在加载语义模型（启动后首次检索需等待十几秒）…" if not common.model_ready(kb) else "正在检索…"
         with st.spinner(waiting):
-            return kb.search(query, k=depth, filters=filters)
+            cap = PASSAGES_PER_DOC if mode == BY_DOC else None  # passage mode: the configured cap
+            return kb.search(query, k=depth, filters=filters, passages_per_doc=cap)
 
     return common.remembered("hits", (query, filters, depth, kb.generation()), search)
 
@@ -175,9 +177,10 @@ def official_html(hit: Hit) -> str:
 def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str:
     """Title (when the hit stands alone), where it is, and the snippet with matched terms marked."""
     if with_title:
+        weak = WEAK_MARK if hit.weak else ""
         number = f"（{hit.gongwen.number}）" if hit.gongwen and hit.gongwen.number else ""
         title = (f'<div>{badges_html(hit.marks)}<b>{f"{rank}. " if rank else ""}《{html.escape(hit.title)}》'
-                 f'{html.escape(number)}</b></div>{official_html(hit)}')
+                 f'{html.escape(number)}</b>{weak}</div>{official_html(hit)}')
         meta = html.escape(citation(hit.date, hit.kind, hit.pages, hit.section))
     else:  # under its document's heading: only the place within the document
         title, meta = "", html.escape(" · ".join(p for p in (hit.pages, section_label(hit.section)) if p))
@@ -209,8 +212,10 @@ def show_documents(kb: KnowledgeBase, groups: list[list[Hit]], topic: str, added
         with st.container(border=True):
             tags = f" · 标签：{'、'.join(best.tags)}" if best.tags else ""
             number = f"（{best.gongwen.number}）" if best.gongwen and best.gongwen.number else ""
+            weak = WEAK_MARK if best.weak else ""
             st.html(
-                f'<div>{badges_html(best.marks)}<b>{rank}. 《{html.escape(best.title)}》{html.escape(number)}</b></div>'
+                f'<div>{badges_html(best.marks)}<b>{rank}. 《{html.escape(best.title)}》{html.escape(number)}</b>'
+                f'{weak}</div>'
                 f'{official_html(best)}'
                 f'<div class="kb-meta">{html.escape(kind_label(best.kind))} · {html.escape(best.date or "日期不详")}'
                 f' · {len(group)} 处相关{html.escape(tags)}</div>'
@@ -261,14 +266,25 @@ def render(kb: KnowledgeBase) -> None:
         return
     groups = group_by_document(hits)[:k] if mode == BY_DOC else []
     head, action = st.columns([3, 1])
-    if mode == BY_DOC:
-        head.subheader(f"找到 {len(groups)} 篇相关文档")
+    weak_only = nothing_matches_well(hits)
+    if weak_only:
+        head.subheader(f"最接近的 {len(groups)} 篇文档" if mode == BY_DOC else f"最接近的 {len(hits)} 个段落")
+    elif mode == BY_DOC:
+        strong = sum(not g[0].weak for g in groups)
+        head.subheader(f"找到 {strong} 篇相关文档" + (f"（另有 {len(groups) - strong} 篇匹配较弱）"
+                                                     if strong < len(groups) else ""))
     else:
-        head.subheader(f"找到 {len(hits)} 个相关段落（来自 {len(group_by_document(hits))} 篇文档）")
-    if kb.can("list.create"):
+        strong = sum(not h.weak for h in hits)
+        docs = len(group_by_document(h for h in hits if not h.weak))
+        head.subheader(f"找到 {strong} 个相关段落（来自 {docs} 篇文档）"
+                       + (f"，另有 {len(hits) - strong} 个匹配较弱" if strong < len(hits) else ""))
+    if kb.can("list.create") and not weak_only:
         action.button("用结果起草学习清单", on_click=_draft, args=(kb, query, filters), key="draft_from_search",
-                      help="取最相关的 8 篇文档、每篇一段，生成一份学习清单草稿")
-    if not any(h.highlights for h in hits):
+                      help="收入匹配足够好的文档（最多 8 篇）、每篇一段，生成一份学习清单草稿")
+    if weak_only:
+        st.warning(f"资料库中没有与“{plain(query)}”很匹配的内容。下面是最接近的结果，仅供参考；"
+                   "可以换个说法、放宽筛选，或选择预设主题。")
+    elif not any(h.highlights for h in hits):
         st.info(f"没有找到直接包含“{plain(query)}”中词语的段落，下面是语义上最接近的结果，仅供参考；"
                 "可以换个说法或选择预设主题。")
     added = common.items_in_target(kb)

@@ -1,0 +1,64 @@
+"""Drafting and weak results on the bundled sample with the real default model: drafts hold the
+readings written for their topic and stop there, a year plan spreads its readings, an off-topic
+search says nothing matches well."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from kb.library import KnowledgeBase
+from kb.presets import load_presets, preset
+from kb.records import Filters, nothing_matches_well
+from kb.sample_kb import build_sample
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sample_kb(tmp_path_factory):
+    with KnowledgeBase(tmp_path_factory.mktemp("sample") / "data") as kb:
+        build_sample(kb)
+        yield kb
+
+
+@pytest.mark.parametrize("query", ["足球世界杯比赛结果", "如何做红烧肉", "量子计算机原理"])
+def test_an_off_topic_search_says_nothing_matches_well_and_still_shows_the_closest(sample_kb, query):
+    hits = sample_kb.search(query, k=10)
+    assert len(hits) == 10 and nothing_matches_well(hits)
+
+
+@pytest.mark.parametrize("p", load_presets(), ids=lambda p: p.id)
+def test_a_preset_topic_matches_well(sample_kb, p):
+    hits = sample_kb.search(p.query, k=10, filters=Filters(kind="theory"))
+    assert not nothing_matches_well(hits)
+    assert any(not h.weak and h.title in p.expected_titles for h in hits)
+
+
+def test_passage_mode_shows_several_documents(sample_kb):
+    hits = sample_kb.search("党风廉政建设 以案为鉴的警示教育", k=10)
+    docs = Counter(h.doc_id for h in hits)
+    assert max(docs.values()) <= 2 and len(docs) >= 5
+
+
+def test_a_draft_stops_where_matches_turn_weak(sample_kb):
+    lst = sample_kb.lists.draft("防止形式主义", "如何防止形式主义官僚主义")
+    titles = [item.title for item in lst.items]
+    assert titles == list(preset("作风建设").expected_titles)  # not 《怎样学好党史》, not 守正创新 passages
+    assert sample_kb.lists.draft("世界杯", "足球世界杯比赛结果").items == ()
+
+
+def test_the_year_plan_spreads_readings_and_keeps_each_month_on_its_theme(sample_kb):
+    proposals = sample_kb.plans.propose_themes(2026)
+    themes = [p.theme for p in proposals]
+    assert len(set(themes)) == 12
+    sample_kb.plans.create(2026, "学习贯彻党的创新理论", themes=themes)
+    plan = sample_kb.plans.draft(2026)
+    uses: Counter[str] = Counter()
+    for month in plan.months:
+        items = sample_kb.lists.get(month.list_name).items
+        uses.update(item.doc_id for item in items)
+        expected = preset(month.theme).expected_titles
+        assert items and {item.title for item in items} <= set(expected), (month.theme, [i.title for i in items])
+    assert max(uses.values()) <= 3
