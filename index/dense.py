@@ -183,6 +183,11 @@ class DenseIndex:
         """The ids held, ascending."""
         return self._ids.ids()
 
+    def has(self, ids: np.ndarray) -> np.ndarray:
+        """Which of `ids` are held (a boolean mask)."""
+        with self._lock:
+            return self._ids.rows(np.asarray(ids, dtype=np.int64).ravel()) >= 0
+
     # -- writing -------------------------------------------------------------------------------
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +90,7 @@ def zscore_fusion(
     weights: Sequence[float] | None = None,
     depth: int | None = None,
     absent: float = 0.0,
+    unscored: Sequence[Collection[int]] | None = None,
 ) -> list[tuple[int, float]]:
     """Weighted sum of each retriever's z-scores, every retriever standardised over the same candidates.
 
@@ -99,7 +100,10 @@ def zscore_fusion(
     with no tuned parameter. The statistics cover n candidates, n being the longest list's length
     (at most `depth`); a shorter list (BM25 returns only passages sharing a word with the query) is
     padded to n with `absent`, the score of what it did not return, since those candidates are real
-    and score that. A document missing from a list gets that list's lowest standardised value.
+    and score that. A document missing from a list gets that list's lowest standardised value —
+    unless it is in that retriever's `unscored` set (a retriever that cannot score it yet, as a dense
+    index before a passage's vector is computed): then it gets 0, the candidates' mean, neither
+    rewarded nor punished for what the retriever does not know.
     """
     n = max((len(ids) for ids, _ in results), default=0)
     if depth is not None:
@@ -113,7 +117,18 @@ def zscore_fusion(
         z = (values - mean) / std if std > 0 else np.zeros_like(values)
         floor = min(float(z.min()) if len(z) else 0.0, (float(sample.min()) - mean) / std if std > 0 else 0.0)
         columns.append((ids, z, floor))
+    if unscored is not None:
+        columns = [_with_neutral(column, unknown) for column, unknown in zip(columns, unscored, strict=True)]
     return _weighted_sum(columns, weights)
+
+
+def _with_neutral(column: tuple[Sequence[int], np.ndarray, float],
+                  unknown: Collection[int]) -> tuple[Sequence[int], np.ndarray, float]:
+    """A retriever's column with z = 0 for the documents it could not score (and did not return)."""
+    ids, z, floor = column
+    returned = {int(d) for d in ids}
+    extra = [int(d) for d in unknown if int(d) not in returned]
+    return [*ids, *extra], np.concatenate([z, np.zeros(len(extra))]), floor
 
 
 def _weighted_sum(
@@ -139,13 +154,15 @@ def _weighted_sum(
 
 
 def fuse(
-    results: Sequence[tuple[Sequence[int], Sequence[float]]], params: FusionParams = FusionParams()
+    results: Sequence[tuple[Sequence[int], Sequence[float]]], params: FusionParams = FusionParams(),
+    unscored: Sequence[Collection[int]] | None = None,
 ) -> list[tuple[int, float]]:
-    """Fuse (ids, scores) result lists, best first, as `params` says."""
+    """Fuse (ids, scores) result lists, best first, as `params` says (`unscored`: see zscore_fusion;
+    the other methods treat those documents as not returned)."""
     if params.method == RRF:
         return reciprocal_rank_fusion([ids for ids, _ in results], params.weights, params.rrf_k)
     if params.method == SCORE:
         return score_fusion(results, params.weights, params.normalization)
     if params.method == ZSCORE_SUM:
-        return zscore_fusion(results, params.weights, params.depth, params.absent)
+        return zscore_fusion(results, params.weights, params.depth, params.absent, unscored)
     raise ValueError(f"未知的融合方法 {params.method!r}，可选：{'、'.join(METHODS)}。")

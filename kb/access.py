@@ -6,8 +6,8 @@ and exports with `@audited`, admin-only reads with `@restricted`), which runs it
 
 1. checks the acting user's role against the action's rule (PermissionDenied, one Chinese line naming
    the role needed) — before waiting for anything;
-2. takes the process's write lock for changes (one writer at a time inside a process; readers, logins
-   and exports never wait for it);
+2. takes the process's write lock for changes (one writer at a time inside a process; readers, logins,
+   exports and imports — serialised by the import worker instead — never wait for it);
 3. writes one audit row when the outermost audited action ends: who, when, what, which object, and
    how it ended (ok, denied, failed, error).
 
@@ -58,12 +58,20 @@ class Rule:
     role: str
     label: str  # Chinese, for messages and the audit page
     kind: str = CHANGE
+    # Whether the change takes the process's write lock. Imports do not: the import worker runs them
+    # one at a time, each document is its own transaction, and an import of many minutes must not
+    # hold up a reading-list edit (nor anything a search needs).
+    serialised: bool = True
 
 
 # The vocabulary of actions, for the permission check and the audit log.
 ACTIONS: Mapping[str, Rule] = MappingProxyType({
-    "document.import": Rule("admin", "从文件夹导入"),  # any path for the local administrator, import roots for others
-    "document.upload": Rule("organiser", "上传文件导入"),  # files uploaded through the web UI, kept in <data>/uploads
+    # any path for the local administrator, import roots for others
+    "document.import": Rule("admin", "从文件夹导入", serialised=False),
+    # files uploaded through the web UI, kept in <data>/uploads
+    "document.upload": Rule("organiser", "上传文件导入", serialised=False),
+    # encode the passages an interrupted import left searchable by keywords only (imports do it themselves)
+    "document.vectors": Rule("organiser", "补算语义向量", serialised=False),
     "document.delete": Rule("admin", "删除文档"),
     "list.create": Rule("organiser", "新建学习清单"),
     "list.edit": Rule("organiser", "编辑学习清单"),  # rename, describe, add, annotate, reorder or remove items
@@ -189,7 +197,7 @@ class Guard:
         if not outermost and rule.kind != READ and action != frames[-1].action:
             frames[0].steps[action] += 1  # a step of another kind (drafting a plan creates lists)
         frame = _Frame(action, target)
-        with self._write_lock if rule.kind == CHANGE else nullcontext():
+        with self._write_lock if rule.kind == CHANGE and rule.serialised else nullcontext():
             frames.append(frame)
             outcome, problem = OK, None
             try:

@@ -48,17 +48,26 @@ def _register_extra(sub, entry: EntryPoint) -> None:
 def build_parser(extra: Iterable[EntryPoint] | None = None) -> argparse.ArgumentParser:
     """The parser of every command: kb's own, then the installed extras (`extra` replaces those)."""
     parser = argparse.ArgumentParser(prog="kb", description="学习资料库：理论学习中心组的文档知识库与语义检索")
-    # A string, not a Path: a database server's postgresql://… URL must reach the library as it was typed.
-    parser.add_argument("--data", help="数据目录，或数据库地址 postgresql://主机/数据库"
-                                       "（默认 $KB_DATA 或 ~/.local/share/kb）")
-    parser.add_argument("--local", help="知识库在数据库服务器上时，本机保存其索引与上传文件的目录"
-                                        "（默认 $KB_LOCAL 或 ~/.local/share/kb-servers/…）")
+    _location_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     for module in MODULES:
         module.register(sub)
     for entry in extra_commands() if extra is None else extra:
         _register_extra(sub, entry)
+    # `kb search 主题 --data DIR` as well as `kb --data DIR search 主题`: every command takes them too,
+    # without a default of its own, so a value given before the command is not overwritten.
+    for command in sub.choices.values():
+        if command.prefix_chars == "-" and "--data" not in command._option_string_actions:
+            _location_options(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _location_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    # A string, not a Path: a database server's postgresql://… URL must reach the library as it was typed.
+    parser.add_argument("--data", default=default, help="数据目录，或数据库地址 postgresql://主机/数据库"
+                                                        "（默认 $KB_DATA 或 ~/.local/share/kb）")
+    parser.add_argument("--local", default=default, help="知识库在数据库服务器上时，本机保存其索引与上传文件的目录"
+                                                         "（默认 $KB_LOCAL 或 ~/.local/share/kb-servers/…）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

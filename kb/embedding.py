@@ -87,12 +87,14 @@ class Embeddings:
 
     # ---- vectors by key -------------------------------------------------------------------------
     def lookup(self, keys: Sequence[str], inputs: Callable[[list[str]], list[str]], *, persist: bool = True,
-               on_encode: Callable[[int], None] | None = None) -> Looked:
+               on_encode: Callable[[int], None] | None = None, encode: bool = True) -> Looked:
         """The vectors of these embedding keys: from the store, then the shared cache; the keys still
         missing are encoded from `inputs(missing keys)` (in first-seen order) and put in the cache.
 
         With `persist`, vectors the store lacked are written to it at once; without, the caller
         stores them itself (ingest writes a document's vectors in the document's own transaction).
+        Without `encode`, missing keys are left out of the answer (ingest commits a document first
+        and lets the backfill encode its new passages).
         """
         keys = list(dict.fromkeys(keys))
         found = self.store.embeddings.get(self.model_name, keys)
@@ -101,7 +103,7 @@ class Embeddings:
         if missing and self.cache is not None:
             fresh.update(self.cache.get(self.model_name, missing))
             missing = [k for k in missing if k not in fresh]
-        if missing:
+        if missing and encode:
             if on_encode:
                 on_encode(len(missing))
             encoded = dict(zip(missing, self.encode(inputs(missing), show_progress=self.show_progress), strict=True))
@@ -111,7 +113,7 @@ class Embeddings:
         if persist and fresh:
             with self.store.transaction():
                 self.store.embeddings.put(self.model_name, fresh)
-        return Looked({**found, **fresh}, len(missing))
+        return Looked({**found, **fresh}, len(missing) if encode else 0)
 
     def vectors(self, keys: Sequence[str], inputs: Callable[[list[str]], list[str]]) -> np.ndarray:
         """One row per key (repeats allowed), looked up or encoded as `lookup` does, and stored."""
@@ -124,6 +126,17 @@ class Embeddings:
         """Vectors of short texts (theme lines, queries), kept in the store like chunk vectors."""
         text_of = {embed_key(t): t for t in texts}
         return self.vectors([embed_key(t) for t in texts], lambda missing: [text_of[k] for k in missing])
+
+    def stored_of_chunks(self, records: list[ChunkRecord]) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors the store (or the shared cache) already has for these chunks, never encoding:
+        (a mask of the chunks that have one, their vectors in order). What catching the indexes up
+        uses, so a search never waits for the model."""
+        found = self.lookup([r.embed_key for r in records], lambda missing: [], persist=False, encode=False).vectors
+        have = np.array([r.embed_key in found for r in records], dtype=bool)
+        if not have.any():
+            return have, np.zeros((0, self.dim), dtype=np.float32)
+        return have, np.stack([found[r.embed_key] for r, h in zip(records, have, strict=True) if h]).astype(
+            np.float32, copy=False)
 
     def of_chunks(self, records: list[ChunkRecord]) -> np.ndarray:
         """Stored vectors for these chunks; encodes (and stores) any the store lacks for this model."""

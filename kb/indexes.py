@@ -3,6 +3,12 @@
 Nothing here runs as a side effect of reading an attribute: the facade calls `refresh()` before a
 search (a cheap generation check when nothing changed) and `apply()` after its own commits. Reads
 and updates hold the indexes' own lock briefly; the process's write lock is never needed to search.
+
+The keyword index holds every stored chunk; the dense index holds the chunks whose vectors are
+stored. A document is committed before its vectors are computed (they follow in the background,
+kb.backfill), so for a while the dense index lags: catching up never encodes, it takes only the
+vectors the store has, and a chunk whose vector lands later is added when the vector's commit moves
+the generation.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ if TYPE_CHECKING:
 INDEX_FORMAT = 1
 CATCH_UP_BATCH = 5000
 
-VectorsFor = Callable[[list[ChunkRecord]], np.ndarray]
+# The stored vectors of some chunks: (which of them have one, those vectors in order). Never encodes.
+StoredVectors = Callable[[list[ChunkRecord]], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,19 @@ class Indexes:
         self.files_lock = FileLock(str(self.directory) + ".lock")
 
     def __len__(self) -> int:
-        return len(self.dense)
+        """How many chunks are searchable (by keywords at least: every stored chunk is)."""
+        return max(len(self.keyword), len(self.dense))
+
+    def fit_dim(self, dim: int) -> None:
+        """Learn the model's dimension before any vector arrives (a new knowledge base's first commit
+        may carry none), so the indexes can be saved."""
+        with self.lock:
+            if self.dim is None and len(self.dense) == 0:
+                self.dim = int(dim)
+                self.dense = DenseIndex(self.dim)
 
     # ---- keeping up with the store --------------------------------------------------------------
-    def refresh(self, store: Store, vectors_for: VectorsFor) -> bool:
+    def refresh(self, store: Store, vectors_for: StoredVectors) -> bool:
         """Bring both indexes up to the store's current generation; returns whether anything changed.
 
         The generation is read FIRST, then the chunks are caught up, then that generation is recorded:
@@ -98,9 +114,11 @@ class Indexes:
                 self.save()
             return True
 
-    def apply(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray, search_texts: list[str],
-              generation: int) -> None:
-        """A commit of this process (which moved the store to `generation`): drop and add its chunks.
+    def apply(self, removed: np.ndarray, added: np.ndarray, search_texts: list[str], generation: int,
+              dense: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """A commit of this process (which moved the store to `generation`): drop `removed`, add the
+        `added` chunks to the keyword index and `dense` = (ids, vectors) — those of them whose vectors
+        are already known, or vectors arriving for chunks committed earlier — to the dense index.
 
         If a refresh already caught up past it, there is nothing to do: a chunk is indexed once. If a
         commit of another process came in between and has not been caught up, this one's chunks are
@@ -110,11 +128,15 @@ class Indexes:
             if self.generation >= generation:
                 return
             self.remove(removed)
-            self.add(added, vectors, search_texts)
+            if len(added):
+                self.keyword.add(added, search_texts)
+            if dense is not None and len(dense[0]):
+                self._fit(dense[1])
+                self.dense.add(dense[0], dense[1])
             if self.generation == generation - 1:
                 self.generation = generation
 
-    def _catch_up(self, store: Store, vectors_for: VectorsFor) -> None:
+    def _catch_up(self, store: Store, vectors_for: StoredVectors) -> None:
         """Make both indexes hold exactly the store's chunks (a set difference of ids).
 
         Ids are unique on both sides, so the differences skip numpy's de-duplication (most of the
@@ -137,15 +159,17 @@ class Indexes:
             in_keyword = np.isin(ids, missing_keyword)
             if in_dense.any():
                 dense_records = [r for r, m in zip(records, in_dense, strict=True) if m]
-                vectors = vectors_for(dense_records)
-                self._fit(vectors)
-                self.dense.add(ids[in_dense], vectors)
+                have, vectors = vectors_for(dense_records)  # stored vectors only: a search never encodes
+                if have.any():
+                    self._fit(vectors)
+                    self.dense.add(ids[in_dense][have], vectors)
             if in_keyword.any():
                 texts = [r.search_text for r, m in zip(records, in_keyword, strict=True) if m]
                 self.keyword.add(ids[in_keyword], texts)
 
-    def rebuild(self, store: Store, vectors_for: VectorsFor, model: str, dim: int) -> None:
-        """Drop both indexes and build them again from the store (for `model`, vectors of `dim`)."""
+    def rebuild(self, store: Store, vectors_for: StoredVectors, model: str, dim: int) -> None:
+        """Drop both indexes and build them again from the store (for `model`, vectors of `dim`);
+        chunks without a stored vector yet are searchable by keywords until the backfill reaches them."""
         with self.lock:
             generation = store.generation()
             with self.files_lock:
@@ -154,7 +178,10 @@ class Indexes:
             self.dense, self.keyword = DenseIndex(dim), KeywordIndex(self.bm25)
             for records in store.chunks.batches():
                 ids = np.array([r.id for r in records], dtype=np.int64)
-                self.add(ids, vectors_for(records), [r.search_text for r in records])
+                self.keyword.add(ids, [r.search_text for r in records])
+                have, vectors = vectors_for(records)
+                if have.any():
+                    self.dense.add(ids[have], vectors)
             self.generation, self.loaded = generation, True
             self.save()
 

@@ -1,7 +1,9 @@
-"""Ingest workflow: files → documents → chunks → embeddings → store and indexes, one commit per document.
+"""Ingest workflow: files → documents → chunks → store and indexes, one commit per document.
 
 It receives what it works with — the store, the indexes, the embeddings helper and the configuration —
-and knows nothing of the facade: KnowledgeBase.ingest builds one Ingestor per run.
+and knows nothing of the facade: KnowledgeBase.ingest builds one Ingestor per run. A document is
+committed with the vectors already known (stored for the same text, or cached) and is searchable by
+keywords at once; the model encodes the rest afterwards (kb.backfill), so reading never waits for it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ingest.types import Chunk, Document, Skipped
 from kb.clock import now
 from kb.config import KBConfig
 from kb.embedding import Embeddings
+from kb.errors import Conflict
 from kb.indexes import Indexes
 from kb.records import Entry, IngestReport, Progress, ProgressFn, doc_id_for
 from kb.representation import embed_key, embedding_input, keyword_input
@@ -29,9 +32,9 @@ from kb.representation import embed_key, embedding_input, keyword_input
 if TYPE_CHECKING:
     from kb.store import Store
 
-# Documents are embedded together until this many chunks are pending: big batches keep the encoder
-# busy, while a kill loses at most one batch of work (each document is still its own commit).
-BATCH_CHUNKS = 512
+# A document is committed as soon as this many chunks are pending: with encoding left to the backfill
+# nothing is gained by waiting, and each document becomes searchable the moment it is read.
+BATCH_CHUNKS = 1
 
 
 @dataclass
@@ -181,36 +184,46 @@ class Ingestor:
         self.pending = []
 
     def _embed(self) -> dict[str, np.ndarray]:
-        """Vectors for every pending chunk: stored or cached ones, encoding only new texts. They are
-        written to the store with their document (see _commit), not before."""
-        text_of = {key: text for item in self.pending for key, text in zip(item.keys, item.inputs, strict=True)}
-        looked = self.embeddings.lookup(
-            [key for item in self.pending for key in item.keys],
-            lambda missing: [text_of[k] for k in missing],
-            persist=False,
-            on_encode=lambda count: self.progress(Progress(0, count, "", "embed")),
-        )
-        self.report.encoded += looked.encoded
-        return looked.vectors
+        """The vectors already known for pending chunks (stored for the same text, or cached); the
+        rest are encoded after the commits (kb.backfill). Written with their document (see _commit)."""
+        return self.embeddings.lookup([key for item in self.pending for key in item.keys], lambda missing: [],
+                                      persist=False, encode=False).vectors
 
     def _commit(self, item: _Pending, vectors: dict[str, np.ndarray]) -> None:
+        try:
+            self._store(item, vectors)
+        except Conflict:
+            # Another import (another process, or the same folder imported twice at once) stored this
+            # file or this content between our look-up and our commit: settle the file as if that
+            # import had finished first, and commit again only if ours is still new.
+            self.seen_hashes.pop(item.doc.content_hash, None)
+            if self._known(Path(item.doc.path), item.doc.content_hash):
+                return
+            current = self.store.documents.by_path(item.doc.path)
+            item.replaces = current.id if current else None
+            self._store(item, vectors)
+
+    def _store(self, item: _Pending, vectors: dict[str, np.ndarray]) -> None:
         doc = item.doc
         model = self.embeddings.model_name
+        known = {k: vectors[k] for k in item.keys if k in vectors}
         with self.store.transaction():
             # The first document records what built the knowledge base (kept by later ones).
             self.store.meta.record_model(model, self.embeddings.dim, self.config.to_dict())
             committed = self.store.commit_document(
-                doc, item.chunks, item.search_texts, item.keys, self.tags,
-                (model, {k: vectors[k] for k in item.keys}), replaces=item.replaces,
+                doc, item.chunks, item.search_texts, item.keys, self.tags, (model, known), replaces=item.replaces,
             )
         ids = committed.added
+        self.indexes.fit_dim(self.embeddings.dim)
+        with_vector = [(i, known[k]) for i, k in zip(ids, item.keys, strict=True) if k in known]
         self.indexes.apply(
             removed=np.array(committed.removed, dtype=np.int64),
             added=np.array(ids, dtype=np.int64),
-            vectors=np.stack([vectors[k] for k in item.keys]) if ids
-            else np.zeros((0, self.indexes.dim or 1), np.float32),
             search_texts=item.search_texts,
             generation=committed.generation,
+            dense=(np.array([i for i, _ in with_vector], dtype=np.int64),
+                   np.stack([v for _, v in with_vector]) if with_vector else np.zeros((0, self.embeddings.dim),
+                                                                                      np.float32)),
         )
         self.committed += 1
         entry = Entry(doc.path, doc.title, committed.doc_id, len(ids), note="；".join(doc.warnings))

@@ -10,7 +10,10 @@
 
 Every change goes through the guard (kb.access): the facade's and the services' mutating methods are
 declared with @mutation, which checks the actor's role and writes the audit row. Reads take no lock:
-the store gives each thread its own connection and the indexes guard themselves.
+the store gives each thread its own connection and the indexes guard themselves. Imports the UI and
+the CLI ask for run in one import worker per knowledge base (kb.imports: `submit_ingest`,
+`submit_upload`, `import_jobs`), outside the search path: each document is searchable by keywords
+when it is committed, and its passages' vectors follow (kb.backfill).
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, 
 from kb.accounts import Accounts
 from kb.archive import Archive
 from kb.audit import Audit
+from kb.backfill import backfill, pending
 from kb.calibration import calibration
 from kb.config import KBConfig, settings_mismatch
 from kb.embedding import Embeddings, load_encoder
-from kb.errors import InvalidInput, KBError, ModelMismatch, SettingsMismatch
+from kb.errors import InvalidInput, KBError, ModelMismatch, NotFound, SettingsMismatch
 from kb.following import ChangeFollower
+from kb.imports import ImportQueue
 from kb.indexes import Indexes
 from kb.ingesting import Ingestor
 from kb.lists import ReadingLists
@@ -52,6 +57,7 @@ from kb.records import (
     Facets,
     Filters,
     Hit,
+    ImportJob,
     IngestReport,
     PageSpan,
     ProgressFn,
@@ -77,6 +83,11 @@ ENV_DATA = "KB_DATA"  # the data folder, or a database server's postgresql://…
 ENV_LOCAL = "KB_LOCAL"  # for a knowledge base on a server: the folder on this machine for its indexes and uploads
 Location = str | Path
 ALLOW_CLASSIFIED = "allow_classified"  # meta key: "1" when an administrator allows classified documents
+
+# Hostile or mistaken input is refused before it costs anything: a search topic is a phrase or a
+# paragraph (tokenising and encoding 100,000 characters took seconds), an upload a folder's worth.
+MAX_QUERY_CHARS = 1000
+MAX_UPLOAD_FILES = 200
 
 
 def _user_data() -> Path:
@@ -131,6 +142,8 @@ class _Shared:
     write_lock: threading.RLock
     cache: EmbeddingCache | None
     on_server: bool  # the store is a database server's (the data folder is only this machine's part)
+    imports: ImportQueue
+    vectors_lock: threading.Lock  # one backfill at a time in this process (the import worker's or a caller's)
     follower: ChangeFollower | None = None
 
 
@@ -191,7 +204,7 @@ class KnowledgeBase:
                                 cache=cache, show_progress=show_progress)
         indexes = Indexes(data_dir / "index", model_name, store.meta.model()[1], config.bm25)
         self._bind(_Shared(data_dir, config, store, embeddings, indexes, threading.RLock(), cache,
-                           is_database_url(location)), actor)
+                           is_database_url(location), ImportQueue(), threading.Lock()), actor)
         self._owner = True
 
     def _bind(self, shared: _Shared, actor: Actor) -> None:
@@ -218,6 +231,7 @@ class KnowledgeBase:
     # ---- lifecycle --------------------------------------------------------------------------------
     def close(self) -> None:
         if self._owner:
+            self._shared.imports.close()
             if self._shared.follower is not None:
                 self._shared.follower.stop()
                 self._shared.follower = None
@@ -308,7 +322,7 @@ class KnowledgeBase:
     def refresh_indexes(self) -> None:
         """Bring the indexes up to date with the store (loading them on first use): changes made by
         another process become searchable here. Cheap when nothing changed."""
-        self.indexes.refresh(self.store, self.embeddings.of_chunks)
+        self.indexes.refresh(self.store, self.embeddings.stored_of_chunks)
 
     def follow_changes(self, notices: bool = True, interval: float | None = None) -> ChangeFollower:
         """Keep the indexes caught up in a background thread (an app server calls this once): they are
@@ -355,6 +369,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Import files uploaded through the web UI, as (file name, content): they are kept in
         <data>/uploads (a file of the same name replaced, so a corrected upload updates its document)."""
+        _check_upload(files)
         paths = save(self.data_dir / UPLOADS, files)
         report = self._ingest(paths, kind=kind, tags=tags, options=options, progress=progress)
         for refused in report.refused:  # a classified file is not kept on the server either
@@ -370,6 +385,7 @@ class KnowledgeBase:
         ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
                             options=options, progress=progress, allow_classified=self.classified_allowed())
         report = ingestor.run(paths)
+        report.encoded += self._complete_vectors(progress)
         counts = report.summary()
         self.guard.note("，".join(f"{label} {counts.get(key, 0)}" for key, label in (
             ("added", "新增"), ("updated", "更新"), ("unchanged", "未变化"), ("duplicates", "重复"),
@@ -387,6 +403,72 @@ class KnowledgeBase:
         network approved for classified material."""
         with self.store.transaction():
             self.store.meta.set(ALLOW_CLASSIFIED, "1" if allowed else "0")
+
+    # ---- vectors after the import -------------------------------------------------------------------
+    @mutation("document.vectors")
+    def complete_vectors(self, progress: ProgressFn | None = None) -> int:
+        """Encode the passages still without a vector (committed by an import that ended before its
+        vectors were done, here or in another process); returns how many. Imports do it themselves."""
+        return self._complete_vectors(progress)
+
+    def _complete_vectors(self, progress: ProgressFn | None = None) -> int:
+        with self._shared.vectors_lock:
+            return backfill(self.store, self.indexes, self.embeddings, progress=progress)
+
+    def vectors_pending(self) -> int:
+        """How many passages are searchable by keywords only, their vectors not yet computed."""
+        return pending(self.store, self.embeddings)
+
+    # ---- the import worker --------------------------------------------------------------------------
+    def submit_ingest(self, paths: Sequence[str | Path], *, kind: str | None = None, tags: Sequence[str] = (),
+                      options: ReadOptions = ReadOptions()) -> ImportJob:
+        """Hand a folder import to the import worker and return at once (see ingest; import_jobs
+        shows how it goes). A person who may not import is refused now, not when the job runs."""
+        paths = list(paths)
+        self._refuse_early("document.import", [str(p) for p in paths])
+        if not self.actor.local:
+            self.roots.confine(paths)  # a path outside the import roots is refused now, as ingest would
+        label = f"导入 {Path(paths[0]).name or paths[0]}" + (f" 等 {len(paths)} 项" if len(paths) > 1 else "")
+        return self._shared.imports.submit(self.actor.name, label, lambda progress: self.ingest(
+            paths, kind=kind, tags=tags, options=options, progress=progress))
+
+    def submit_upload(self, files: Sequence[tuple[str, bytes]], *, kind: str | None = None,
+                      tags: Sequence[str] = (), options: ReadOptions = ReadOptions()) -> ImportJob:
+        """Hand uploaded files to the import worker and return at once (see upload)."""
+        files = list(files)
+        self._refuse_early("document.upload", [name for name, _ in files])
+        _check_upload(files)
+        return self._shared.imports.submit(self.actor.name, f"上传 {len(files)} 个文件", lambda progress: self.upload(
+            files, kind=kind, tags=tags, options=options, progress=progress))
+
+    def submit_vectors(self) -> ImportJob | None:
+        """Queue the vectors an earlier import left undone (the UI does on start); None if none are."""
+        if not self.can("document.vectors") or self.vectors_pending() == 0:
+            return None
+        return self._shared.imports.submit(self.actor.name, "补算语义向量", self._vectors_job)
+
+    def _vectors_job(self, progress: ProgressFn) -> IngestReport:
+        report = IngestReport()
+        report.encoded = self.complete_vectors(progress)
+        return report
+
+    def import_jobs(self, everyone: bool = False) -> list[ImportJob]:
+        """The imports this person asked for, newest first (with `everyone`, an administrator sees all)."""
+        owner = None if everyone and self.can("document.import") else self.actor.name
+        return self._shared.imports.jobs(owner)
+
+    def import_job(self, job_id: int, wait: float | None = 0) -> ImportJob:
+        """One of this person's imports, once it has finished or after `wait` seconds (None: until done)."""
+        job = self._shared.imports.wait(job_id, wait) if wait != 0 else self._shared.imports.job(job_id)
+        if job.owner != self.actor.name and not self.can("document.import"):
+            raise NotFound("找不到这项导入任务")
+        return job
+
+    def _refuse_early(self, action: str, target: object) -> None:
+        """Refuse (and audit) an action this actor may not take, before anything is queued."""
+        if not self.can(action):
+            with self.guard.mutation(action, target):
+                pass  # pragma: no cover - the guard raises PermissionDenied first
 
     # ---- search -------------------------------------------------------------------------------------
     def search(
@@ -408,6 +490,8 @@ class KnowledgeBase:
         """
         if k < 1:
             raise InvalidInput("结果数量 k 必须是正整数")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidInput(f"检索主题太长（{len(query)} 字）：请缩短到 {MAX_QUERY_CHARS} 字以内，只写要查找的主题")
         if not query.strip() or self.store.meta.model()[1] is None:  # nothing was ever imported
             return []
         self.refresh_indexes()
@@ -487,8 +571,7 @@ class KnowledgeBase:
         doc = self.document(ref)
         self.refresh_indexes()
         removed, generation = self.store.delete_document(doc.id)
-        self.indexes.apply(np.array(removed, dtype=np.int64), np.zeros(0, np.int64),
-                           np.zeros((0, self.indexes.dim or 1), np.float32), [], generation)
+        self.indexes.apply(np.array(removed, dtype=np.int64), np.zeros(0, np.int64), [], generation)
         self.indexes.save()
         return doc
 
@@ -512,7 +595,8 @@ class KnowledgeBase:
         rechunked = self._rechunk_all()
         with self.store.transaction():
             self.store.meta.set_settings(self.config.to_dict())
-        self.indexes.rebuild(self.store, self.embeddings.of_chunks, self.model_name, self.dim)
+        self.indexes.rebuild(self.store, self.embeddings.stored_of_chunks, self.model_name, self.dim)
+        self._complete_vectors()
         with self.store.transaction():
             dropped = self.store.embeddings.drop_unused(self.model_name)
         return {"model": self.model_name, "documents": self.count_documents(),
@@ -569,6 +653,12 @@ class KnowledgeBase:
             "tags": dict(self.tags()),
             "last_ingest": self.last_ingest(),
         }
+
+
+def _check_upload(files: Sequence[tuple[str, bytes]]) -> None:
+    if len(files) > MAX_UPLOAD_FILES:
+        raise InvalidInput(f"一次上传了 {len(files)} 个文件，超过上限 {MAX_UPLOAD_FILES} 个：请分批上传，"
+                           "或请管理员把文件夹放进导入目录后按文件夹导入")
 
 
 def migrate(source: Location, target: Location, progress: Callable[[str, int], None] | None = None,

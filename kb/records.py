@@ -264,10 +264,33 @@ class Progress:
     done: int
     total: int
     path: str
-    stage: str  # "read" | "embed" | "done"
+    stage: str  # "read" (files) | "done" (every file read and committed) | "vectors" (passages encoded)
 
 
 ProgressFn = Callable[[Progress], None]
+
+# ImportJob.state
+QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
+JOB_STATE_LABELS = {QUEUED: "排队中", RUNNING: "正在导入", FINISHED: "已完成", FAILED: "未完成"}
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    """An import handed to the import worker, as the person who asked for it sees it."""
+
+    id: int
+    owner: str  # the name of whoever asked for it
+    label: str  # what was asked, in words ("上传 3 个文件")
+    state: str  # QUEUED | RUNNING | FINISHED | FAILED
+    submitted_at: str
+    ahead: int = 0  # while queued: how many imports run before it
+    progress: Progress | None = None
+    report: IngestReport | None = None
+    error: str | None = None  # why it did not finish (one line)
+
+    @property
+    def active(self) -> bool:
+        return self.state in (QUEUED, RUNNING)
 
 
 # ---- reading lists ----------------------------------------------------------------------------------

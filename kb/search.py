@@ -58,8 +58,11 @@ def fuse(
     dense: tuple[np.ndarray, np.ndarray],
     keyword: tuple[np.ndarray, np.ndarray],
     config: SearchConfig,
+    without_vector: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """Combine the two rankings with the configured fusion method (see index.fusion, docs/relevance.md)."""
+    """Combine the two rankings with the configured fusion method (see index.fusion, docs/relevance.md).
+    `without_vector`: keyword candidates whose vectors are not computed yet; the dense side counts them
+    as average, not as the worst (they are new, not unrelated)."""
     if config.fusion not in fusion.METHODS:
         raise InvalidInput(f"未知的融合方法 {config.fusion}，可选：{'、'.join(fusion.METHODS)}")
     params = fusion.FusionParams(
@@ -69,7 +72,8 @@ def fuse(
         # z-scores over a fixed number of candidates: a passage's score does not depend on k.
         depth=config.candidates,
     )
-    return fusion.fuse([(ids.tolist(), scores.tolist()) for ids, scores in (dense, keyword)], params)
+    unscored = None if without_vector is None or not len(without_vector) else [set(without_vector.tolist()), set()]
+    return fusion.fuse([(ids.tolist(), scores.tolist()) for ids, scores in (dense, keyword)], params, unscored)
 
 
 def rank(indexes: Indexes, query: PreparedQuery, k: int, allowed: np.ndarray | None, retriever: str,
@@ -89,7 +93,9 @@ def rank(indexes: Indexes, query: PreparedQuery, k: int, allowed: np.ndarray | N
         return list(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
     if retriever == "keyword":
         return list(zip(keyword[0].tolist(), keyword[1].tolist(), strict=True))
-    return fuse(dense, keyword, config)
+    # Passages committed before their vectors (kb.backfill) are in the keyword index only.
+    without_vector = keyword[0][~indexes.dense.has(keyword[0])] if len(indexes.dense) < len(indexes.keyword) else None
+    return fuse(dense, keyword, config, without_vector)
 
 
 def weak_matches(indexes: Indexes, query: PreparedQuery, ids: Sequence[int], line: float | None) -> set[int]:

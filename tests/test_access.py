@@ -28,7 +28,7 @@ from kb.roots import ImportRoots
 MUTATIONS = {
     KnowledgeBase: {"ingest": "document.import", "upload": "document.upload", "delete": "document.delete",
                     "reindex": "settings", "copy_from": "database.copy",
-                    "allow_classified": "settings.classified"},
+                    "allow_classified": "settings.classified", "complete_vectors": "document.vectors"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
                    "remove": "list.edit", "move": "list.edit", "export": "export"},
@@ -47,7 +47,10 @@ READS = {
                     "documents", "document", "chunks", "text", "pages", "tags", "facets", "count_documents",
                     "count_chunks",
                     "generation", "last_ingest", "stats", "follow_changes", "classified_allowed",
-                    "weak_line", "draft_share"},
+                    "weak_line", "draft_share", "vectors_pending",
+                    # queue work for the import worker, whose job runs the guarded ingest/upload/complete_vectors
+                    # (a person who may not is refused, and audited, before anything is queued)
+                    "submit_ingest", "submit_upload", "submit_vectors", "import_jobs", "import_job"},
     ReadingLists: {"names", "all", "get", "picks"},
     Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
@@ -195,6 +198,7 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))
+    change(KnowledgeBase, "complete_vectors", lambda: kb.complete_vectors())
     expected = {(cls, name): action for cls, methods in MUTATIONS.items() for name, action in methods.items()}
     assert first == expected  # each change entered the guard first, under its own action
     assert record.unguarded_writes == []

@@ -70,3 +70,17 @@ def test_zscore_fusion_hand_computed():
     results = [([1, 2], [3.0, 1.0]), ([2], [5.0])]
     fused = fuse(results, FusionParams(method="zscore", weights=(1.0, 2.0)))
     assert fused == [(2, pytest.approx(-1 + 2 * 1)), (1, pytest.approx(1 + 2 * -1))]
+
+
+def test_zscore_fusion_counts_an_unscored_document_as_average_not_worst():
+    # Retriever A (dense) could not score document 3 (no vector yet); B (keywords) ranks 3 first.
+    # A: [3, 2, 1] -> z = 1.22, 0, -1.22 (floor -1.22); B: [4, 2, 0] -> z(3) = 1.22, z(1) = 0, z(2) = -1.22.
+    z = 1.224744871
+    results = [([1, 2, 4], [3.0, 2.0, 1.0]), ([3, 1, 2], [4.0, 2.0, 0.0])]
+    plain = dict(fuse(results, FusionParams(method="zscore")))
+    neutral = dict(fuse(results, FusionParams(method="zscore"), unscored=[{3}, set()]))
+    assert plain[3] == pytest.approx(-z + z)  # missing from A: A's floor
+    assert neutral[3] == pytest.approx(0 + z)  # unscored by A: A's mean
+    assert {d: neutral[d] for d in (1, 2, 4)} == {d: plain[d] for d in (1, 2, 4)}  # the others unchanged
+    assert plain[3] < plain[1]
+    assert neutral[3] > max(neutral[2], neutral[4])

@@ -66,7 +66,7 @@ def test_a_commit_landing_during_a_catch_up_is_caught_up_next_time(kb_location, 
     writer = KnowledgeBase(kb_location, encoder=FakeEncoder())
     reader.refresh_indexes()
     writer.ingest([corpus["lianzheng"]])
-    vectors_for = reader.embeddings.of_chunks
+    vectors_for = reader.embeddings.stored_of_chunks
     interleaved = []
 
     def vectors_while_another_process_commits(records):
@@ -91,7 +91,8 @@ def test_apply_adds_a_commit_once_and_never_claims_a_gap(tmp_path):
 
     def apply(ids: list[int], generation: int) -> None:
         vectors = np.eye(4, dtype=np.float32)[: len(ids)]
-        indexes.apply(np.zeros(0, np.int64), np.array(ids, np.int64), vectors, [f"文本{i}" for i in ids], generation)
+        indexes.apply(np.zeros(0, np.int64), np.array(ids, np.int64), [f"文本{i}" for i in ids], generation,
+                      dense=(np.array(ids, np.int64), vectors))
 
     apply([1, 2], 6)  # the commit right after what the indexes hold
     assert indexes.dense.ids().tolist() == [1, 2] and indexes.generation == 6

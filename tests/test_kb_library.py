@@ -216,15 +216,19 @@ def test_crash_between_documents_leaves_consistent_store_and_resumes(kb_location
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
         docs = kb.documents()
         assert len(docs) == 2
-        # Every stored document has its chunks, and the indexes (never saved) are rebuilt to match.
+        # Every stored document has its chunks, and the indexes (never saved) are rebuilt to match:
+        # all of them searchable by keywords, none yet by meaning (the kill came before the vectors).
         assert all(d.chunk_count > 0 for d in docs)
         kb.refresh_indexes()  # what the first search after opening does
         stored = np.sort(kb.store.chunks.ids())
-        assert np.array_equal(np.sort(kb.indexes.dense.ids()), stored)
         assert np.array_equal(np.sort(kb.indexes.keyword.ids()), stored)
+        assert len(kb.indexes.dense) == 0 and kb.vectors_pending() == len(stored)
         report = kb.ingest([corpus["lianzheng"].parent])
         assert len(report.unchanged) == 2 and len(report.added) == 2
-        assert kb.count_documents() == 4
+        assert kb.count_documents() == 4 and kb.vectors_pending() == 0
+        stored = np.sort(kb.store.chunks.ids())
+        assert np.array_equal(np.sort(kb.indexes.dense.ids()), stored)
+        assert np.array_equal(np.sort(kb.indexes.keyword.ids()), stored)
 
 
 def test_indexes_follow_changes_made_by_another_process(kb_location, corpus):

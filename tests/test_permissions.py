@@ -23,6 +23,7 @@ from kb.store import open_store
 # What the issue asks, written out by hand (not read from kb.access): the least role for each action.
 LEAST_ROLE = {
     "document.import": "admin", "document.upload": "organiser", "document.delete": "admin",
+    "document.vectors": "organiser",
     "list.create": "organiser", "list.edit": "organiser", "list.delete": "organiser",
     "plan.create": "organiser", "plan.edit": "organiser", "plan.delete": "organiser",
     "session.edit": "organiser", "settings": "admin", "settings.read": "admin", "database.copy": "admin",
@@ -102,6 +103,7 @@ PERFORM: dict[str, Callable[[KnowledgeBase, World], object]] = {
     "document.upload": lambda v, w: (lambda n: lambda: v.upload([(f"上传{n}.txt", f"上传的学习材料{n}。".encode())]))(
         w.n()),
     "document.delete": lambda v, w: (lambda doc: lambda: v.delete(doc))(w.fresh_document()),
+    "document.vectors": lambda v, w: lambda: v.complete_vectors(),
     "list.create": lambda v, w: (lambda n: lambda: v.lists.create(f"新清单{n}"))(w.n()),
     "list.edit": lambda v, w: (lambda n: lambda: v.lists.update("共用清单", description=f"说明{n}"))(w.n()),
     "list.delete": lambda v, w: (lambda name: lambda: v.lists.delete(name))(w.fresh_list()),

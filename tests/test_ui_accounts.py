@@ -128,6 +128,8 @@ def test_an_administrator_imports_only_inside_the_roots_and_is_never_told_what_e
     at.text_input(key="import_folder").set_value(str(root)).run()
     at.button(key="import_folder_go").click().run()
     no_errors(at)
+    [job] = [j for j in lan.import_jobs(everyone=True) if j.owner == "王芳"]  # queued for her, in her name
+    assert lan.import_job(job.id, wait=120).state == "finished"
     assert lan.document("乡村振兴.txt").title == "乡村振兴学习辅导"
 
 

@@ -1,4 +1,5 @@
-"""资料导入 page (AppTest): uploads are saved under <data>/uploads and ingested; bad files show why."""
+"""资料导入 page (AppTest): uploads go to the import worker, are saved under <data>/uploads and ingested;
+the page shows the queue, then the report; bad files show why."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def finished(at, kb):
+    """Wait for every import the page queued, then draw the page again (as its live queue would)."""
+    for job in kb.import_jobs(everyone=True):
+        assert not kb.import_job(job.id, wait=120).active
+    at.run()
+    return at
+
+
 def test_upload_is_saved_in_the_data_directory_and_ingested(ui_kb):
     at = opened()
     assert at.button(key="import_upload_go").disabled  # nothing chosen yet
@@ -44,14 +53,17 @@ def test_upload_is_saved_in_the_data_directory_and_ingested(ui_kb):
     at.run()
     at.button(key="import_upload_go").click().run()
     no_errors(at)
+    assert any("已加入导入队列" in s.value for s in at.success)
+    finished(at, ui_kb)
+    no_errors(at)
     saved = ui_kb.data_dir / "uploads" / "乡村振兴辅导.txt"
     assert saved.read_text(encoding="utf-8") == NEW_TEXT
     doc = ui_kb.document("乡村振兴辅导.txt")
     assert doc.path == str(saved) and doc.title == "乡村振兴学习辅导" and doc.date == "2025-03-06"
     assert doc.tags == ("2025年", "农村")
     assert metrics(at)["新增"] == "1"
-    assert ui_kb.search("特色种养业", k=1)[0].doc_id == doc.id
-    assert at.get("progress")  # the progress bar was drawn
+    assert ui_kb.search("特色种养业", k=1)[0].doc_id == doc.id and ui_kb.vectors_pending() == 0
+    assert [job.state for job in ui_kb.import_jobs()] == ["finished"]
 
 
 def test_bad_and_duplicate_uploads_are_reported_with_reasons(ui_kb):
@@ -62,6 +74,7 @@ def test_bad_and_duplicate_uploads_are_reported_with_reasons(ui_kb):
     uploader.upload("群众工作副本.md", QUNZHONG.encode("utf-8"), "text/markdown")
     at.run()
     at.button(key="import_upload_go").click().run()
+    finished(at, ui_kb)
     no_errors(at)
     assert metrics(at) == {"新增": "0", "更新": "0", "未变化": "0", "重复": "1", "跳过": "2"}
     warnings = [shown(w.value) for w in at.warning]
@@ -75,6 +88,7 @@ def test_only_bad_files_says_nothing_was_imported(ui_kb):
     at.file_uploader(key="import_files").upload("图片.png", b"\x89PNG\r\n", "image/png")
     at.run()
     at.button(key="import_upload_go").click().run()
+    finished(at, ui_kb)
     assert not at.exception  # the page reports the failure itself, with st.error
     assert any("没有文件被导入" in e.value for e in at.error)
     assert any("不支持的文件格式" in shown(w.value) for w in at.warning)
@@ -85,11 +99,13 @@ def test_reupload_of_a_corrected_file_updates_it(ui_kb):
     at.file_uploader(key="import_files").upload("辅导.txt", NEW_TEXT.encode("utf-8"), "text/plain")
     at.run()
     at.button(key="import_upload_go").click().run()
+    finished(at, ui_kb)
     at = opened()
     at.file_uploader(key="import_files").upload("辅导.txt", (NEW_TEXT + "三、文化振兴\n").encode("utf-8"),
                                                 "text/plain")
     at.run()
     at.button(key="import_upload_go").click().run()
+    finished(at, ui_kb)
     no_errors(at)
     assert metrics(at)["更新"] == "1"
     assert ui_kb.count_documents() == 6
@@ -106,6 +122,7 @@ def test_folder_import_and_a_missing_folder(ui_kb, tmp_path):
     assert any("找不到" in e.value for e in at.error)
     at.text_input(key="import_folder").set_value(str(folder)).run()
     at.button(key="import_folder_go").click().run()
+    finished(at, ui_kb)
     no_errors(at)
     assert ui_kb.document("乡村振兴.txt").kind == "minutes"
     assert metrics(at)["新增"] == "1"

@@ -19,11 +19,21 @@ from kb.records import gongwen_dict, nothing_matches_well
 
 # ---- ingest / search / documents --------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Hand the import to the knowledge base's import worker (as the UI does) and follow it: each
+    document is searchable by keywords, from any process, as soon as it is committed; the command
+    returns once the vectors are computed too."""
+    from kb.errors import KBError
     from kb.library import ReadOptions
 
     with open_from_args(args) as kb, file_progress() as progress:
-        report = kb.ingest(args.paths, kind=args.kind, tags=args.tag or (),
-                           options=ReadOptions(ocr=False if args.no_ocr else None), progress=progress)
+        job = kb.submit_ingest(args.paths, kind=args.kind, tags=args.tag or (),
+                               options=ReadOptions(ocr=False if args.no_ocr else None))
+        while (job := kb.import_job(job.id, wait=0.2)).active:
+            if progress and job.progress:
+                progress(job.progress)
+        if job.report is None:
+            raise KBError(job.error or "导入未完成")
+        report = job.report
     if args.json:
         print_json(report.summary())
     else:
@@ -33,7 +43,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 @contextmanager
 def file_progress():
-    """A progress callback drawing a bar of files read on a terminal (nothing when piped)."""
+    """A progress callback drawing a bar of files read, then of vectors computed, on a terminal
+    (nothing when piped)."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -46,6 +57,10 @@ def file_progress():
                 bar.total = p.total
                 bar.n = p.done
                 bar.set_postfix_str(Path(p.path).name[-30:], refresh=True)
+            elif p.stage == "vectors":
+                bar.set_description_str("语义向量（已可关键词检索）", refresh=False)
+                bar.unit, bar.total, bar.n = "个片段", p.total, p.done
+                bar.set_postfix_str("", refresh=True)
             elif p.stage == "done":
                 bar.n = p.total
                 bar.refresh()

@@ -92,6 +92,20 @@ class Chunks:
     def count(self) -> int:
         return int(self.db.fetch_value("SELECT count(*) AS n FROM chunks"))
 
+    # A chunk whose vector for the model is not stored yet (committed before it was encoded).
+    _NO_VECTOR = "NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ? AND e.key = c.embed_key)"
+
+    def without_vectors(self, model: str, limit: int, after: int = -1) -> list[ChunkRecord]:
+        """Up to `limit` chunks, in id order past `after`, with no stored vector for `model`: what the
+        backfill encodes next."""
+        rows = self.db.fetch_all(f"SELECT {_COLUMNS} FROM chunks c WHERE c.id > ? AND {self._NO_VECTOR} "
+                                 "ORDER BY c.id LIMIT ?", (after, model, limit))
+        return [_record(r) for r in rows]
+
+    def count_without_vectors(self, model: str) -> int:
+        """How many chunks still wait for their vector for `model`."""
+        return int(self.db.fetch_value(f"SELECT count(*) AS n FROM chunks c WHERE {self._NO_VECTOR}", (model,)))
+
     # ---- writing (inside the caller's transaction) ----------------------------------------------
     def insert(self, doc_id: str, chunks: Sequence[Chunk], search_texts: Sequence[str],
                embed_keys: Sequence[str]) -> list[int]:

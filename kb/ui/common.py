@@ -82,6 +82,10 @@ def load_kb(path: str) -> KnowledgeBase:
     if kb.count_chunks():
         kb.refresh_indexes()  # read from disk (or brought up to date) before the first search
     _MODEL_READY[str(kb.data_dir)] = warm_up(kb)
+    try:
+        kb.submit_vectors()  # vectors an interrupted import left undone, computed by the import worker
+    except KBError:
+        log.exception("could not queue the missing vectors")
     return kb
 
 
@@ -218,9 +222,10 @@ def progress_callback(bar) -> Callable:
     """An ingest progress callback that moves a st.progress bar."""
 
     def update(p) -> None:
-        if p.stage == "embed":
-            bar.progress(0.95, text=f"正在计算语义向量（{p.total} 个片段）…")
-        elif p.total:
+        if p.stage == "vectors":
+            bar.progress(min(p.done / p.total, 1.0) if p.total else 1.0,
+                         text=f"已可按关键词检索；正在计算语义向量 {p.done}/{p.total}")
+        elif p.stage == "read" and p.total:
             name = Path(p.path).name if p.path else ""
             bar.progress(min(p.done / p.total, 0.95) * 0.95, text=f"正在读取 {p.done + 1}/{p.total}：{plain(name)}")
 

@@ -1,5 +1,6 @@
 """资料导入: upload files (organisers) or name a server folder (administrators; inside the import roots
-unless at this computer), ingest with a progress bar, show the ingest report."""
+unless at this computer). Imports go to the import worker: the page shows this person's queue, each
+job's progress (files read, then vectors computed) and the report of the last one they started."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from pathlib import Path
 import streamlit as st
 
 from kb.errors import KBError
-from kb.library import SUPPORTED_SUFFIXES, KnowledgeBase
-from kb.records import IngestReport
+from kb.library import MAX_UPLOAD_FILES, SUPPORTED_SUFFIXES, KnowledgeBase
+from kb.records import FAILED, FINISHED, JOB_STATE_LABELS, QUEUED, ImportJob, IngestReport
 from kb.ui import common
 from kb.ui.text import kind_label, plain
 
-REPORT = "last_report"
+REPORT = "last_report"  # the report of an import run on this page itself (the sample)
+JOB = "import_job"  # the id of the last import this session handed to the worker
 KINDS = ["auto", "theory", "minutes"]
+REFRESH_SECONDS = 1.0  # how often the queue is redrawn while one of this person's imports is under way
 
 
 def options() -> tuple[str | None, list[str]]:
@@ -30,28 +33,75 @@ def options() -> tuple[str | None, list[str]]:
     return (None if kind == "auto" else kind), tags
 
 
-def run_import(kb: KnowledgeBase, start: Callable[..., IngestReport], kind: str | None, tags: list[str]) -> None:
-    """Run an import (kb.upload or kb.ingest, given its files) with a progress bar; keep the report in
-    the session so it stays on screen."""
-    bar = st.progress(0.0, text="准备导入…")
+def run_import(kb: KnowledgeBase, submit: Callable[..., ImportJob], kind: str | None, tags: list[str]) -> None:
+    """Hand an import (kb.submit_upload or kb.submit_ingest, given its files) to the import worker;
+    the queue below shows how it goes."""
     try:
-        report = start(kind=kind, tags=tags, progress=common.progress_callback(bar))
+        job = submit(kind=kind, tags=tags)
     except KBError as e:
-        bar.empty()
         common.show_error(e, kb)
         return
-    bar.progress(1.0, text="导入完成")
-    st.session_state[REPORT] = report
+    st.session_state[JOB] = job.id
+    st.session_state.pop(REPORT, None)
+    where = f"前面还有 {job.ahead} 项导入，" if job.ahead else ""
+    st.success(f"已加入导入队列：{where}每篇文档读完即可按关键词检索，语义向量随后补齐。可以离开本页，稍后回来查看结果。")
+
+
+def _progress_line(job: ImportJob) -> tuple[float, str]:
+    """A job's progress as a fraction and one line, for its progress bar."""
+    p = job.progress
+    if job.state == QUEUED:
+        return 0.0, f"排队中：前面还有 {job.ahead} 项导入" if job.ahead else "排队中：即将开始"
+    if p is None:
+        return 0.0, "正在开始…"
+    if p.stage == "vectors":
+        return (p.done / p.total if p.total else 1.0), f"已可按关键词检索；正在计算语义向量 {p.done}/{p.total}"
+    if p.stage == "done":
+        return 1.0, "文件已读完，已可按关键词检索"
+    return (p.done / p.total if p.total else 0.0), f"正在读取第 {p.done + 1}/{p.total} 个文件"
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _live_queue(kb: KnowledgeBase) -> None:
+    """This person's imports under way, redrawn every second while there are any."""
+    active = [job for job in kb.import_jobs() if job.active]
+    for job in active:
+        fraction, line = _progress_line(job)
+        st.progress(min(max(fraction, 0.0), 1.0), text=f"{plain(job.label)}（{JOB_STATE_LABELS[job.state]}）：{line}")
+    if not active:
+        st.rerun()  # the last one just ended: redraw the whole page with its report
+
+
+def show_queue(kb: KnowledgeBase) -> None:
+    """This person's imports: those under way (live), the report of the last one this session started,
+    and a short history."""
+    jobs = kb.import_jobs()
+    if any(job.active for job in jobs):
+        st.subheader("导入队列")
+        _live_queue(kb)
+    mine = next((job for job in jobs if job.id == st.session_state.get(JOB)), None)
+    if mine is not None and mine.state == FAILED:
+        st.error(f"{plain(mine.label)}未完成：{plain(mine.error or '')}")
+    elif mine is not None and mine.state == FINISHED and mine.report is not None:
+        show_report(mine.report)
+    done = [job for job in jobs if not job.active]
+    if len(done) > (1 if mine is not None else 0):
+        with st.expander(f"最近的导入（{len(done)}）"):
+            st.dataframe([{"时间": job.submitted_at[:16].replace("T", " "), "内容": job.label,
+                           "状态": JOB_STATE_LABELS[job.state],
+                           "新增": len(job.report.added) if job.report else None,
+                           "跳过": len(job.report.skipped) if job.report else None} for job in done],
+                         hide_index=True, width="stretch")
 
 
 def upload_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
     where = f"保存在 {plain(kb.data_dir / 'uploads')}" if common.may_see_paths(kb) else "保存在资料库的数据目录中"
     st.caption(f"支持的格式：{'、'.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}。"
-               f"上传的文件{where}，再次上传同名文件会更新原文档。")
+               f"上传的文件{where}，再次上传同名文件会更新原文档。一次最多 {MAX_UPLOAD_FILES} 个文件。")
     files = st.file_uploader("选择文件（可多选）", accept_multiple_files=True, key="import_files")
     if st.button("导入上传的文件", type="primary", disabled=not files, key="import_upload_go"):
         contents = [(file.name, file.getvalue()) for file in files]
-        run_import(kb, lambda **how: kb.upload(contents, **how), kind, tags)
+        run_import(kb, lambda **how: kb.submit_upload(contents, **how), kind, tags)
 
 
 def folder_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
@@ -68,7 +118,7 @@ def folder_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
         if kb.actor.local and not Path(path).exists():
             st.error(f"找不到 {plain(path)}：请检查路径是否正确（是运行本系统的电脑上的路径）。")
             return
-        run_import(kb, lambda **how: kb.ingest([path], **how), kind, tags)
+        run_import(kb, lambda **how: kb.submit_ingest([path], **how), kind, tags)
 
 
 def _rows(entries) -> list[dict]:
@@ -124,5 +174,6 @@ def render(kb: KnowledgeBase) -> None:
             st.caption("自带的示例资料：一个县委理论学习中心组的理论文章和两年的集体学习会议纪要（虚构），用于体验。")
             if st.button("导入示例资料", key="import_sample_tab"):
                 common.import_sample(kb)
+    show_queue(kb)
     if st.session_state.get(REPORT) is not None:
         show_report(st.session_state[REPORT])
