@@ -18,7 +18,9 @@ from kb.export.csv import render_attendance
 from kb.lookup import resolve_document
 from kb.records import (
     DATE,
+    FULL_MATCH,
     SESSION_FIELDS,
+    VERDICTS,
     Attendance,
     Coverage,
     DocumentRecord,
@@ -234,14 +236,13 @@ class Archive:
             ([index[d] for d in themes], [similarity[d] for d in themes]),
             ([index[h.doc_id] for h in hits], [h.score for h in hits]),  # the search was limited to `pool`
         ])
-        best = fused[0][1] if fused and fused[0][1] > 0 else 1.0
         out = []
-        for i, score in fused[:k]:
+        for i, score in fused[:k + 3]:  # a few more: a 已学过 just below the k-th may outrank a 相关 above it
             doc_id = ids[i]
             hit = hit_of.get(doc_id)
             out.append(Coverage(
                 session=by_id[doc_id],
-                relevance=min(1.0, max(0.0, score / best)),
+                relevance=min(1.0, max(0.0, score / FULL_MATCH)),
                 score=score,
                 passage_score=hit.score if hit else None,
                 theme_score=similarity.get(doc_id),
@@ -249,8 +250,11 @@ class Archive:
                 snippet=hit.snippet if hit else "",
                 highlights=hit.highlights if hit else (),
                 chunk_id=hit.chunk_id if hit else None,
+                passage_weak=hit.weak if hit else True,
             ))
-        return out
+        # The verdict first, so a session shown as 已学过 never sits below one shown as 相关.
+        out.sort(key=lambda c: (VERDICTS.index(c.verdict), -c.score))
+        return out[:k]
 
     def covered_by(self, topic: str, *, before: str | None = None, among: Sequence[Session] | None = None,
                    limit: int = 3) -> list[Coverage]:

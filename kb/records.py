@@ -518,6 +518,11 @@ class Attendance:
 # of the topic's words: a ranking always has a first place, even for a topic no session studied.
 COVERED_MIN = 1.5
 WORDS_MIN = 0.75
+# A session that studied a topic scores 5-7: the strength bar is the fused score over this, the same
+# scale for every topic (not rescaled so that the closest session always reads 1.00).
+FULL_MATCH = 6.0
+STUDIED, RELATED, NOT_STUDIED = "已学过", "相关", "未学过"
+VERDICTS = (STUDIED, RELATED, NOT_STUDIED)  # best first: coverage results are ordered by verdict, then score
 
 
 @dataclass(frozen=True)
@@ -525,7 +530,7 @@ class Coverage:
     """A past session that studied a topic, with how closely it matches and why."""
 
     session: Session
-    relevance: float  # 0..1: the fused score over the closest session's
+    relevance: float  # 0..1: the fused score over FULL_MATCH (a strength bar, the same scale for every topic)
     score: float  # the fused z-score (see COVERED_MIN)
     passage_score: float | None  # the best minutes passage's search score (None: no passage matched)
     theme_score: float | None  # 0..1 similarity of the theme line (None: no theme line)
@@ -533,10 +538,23 @@ class Coverage:
     snippet: str  # the best passage, shortened around the matched terms
     highlights: tuple[tuple[int, int], ...]  # spans of matched terms within `snippet`
     chunk_id: int | None
+    passage_weak: bool = False  # the best passage's meaning is far from the topic (Hit.weak)
 
     @property
     def covered(self) -> bool:
         return self.score >= COVERED_MIN and self.word_cover >= WORDS_MIN
+
+    @property
+    def verdict(self) -> str:
+        """已学过: stands out among the sessions and its minutes hold most of the topic's words;
+        相关: stands out with a passage that matches the topic's meaning, or holds half its words;
+        未学过: otherwise (a ranking always has a first place, even for a topic no session studied)."""
+        if self.covered:
+            return STUDIED
+        if self.score >= COVERED_MIN and ((self.passage_score is not None and not self.passage_weak)
+                                          or self.word_cover >= 0.5):
+            return RELATED
+        return NOT_STUDIED
 
     def marked_snippet(self, before: str = "【", after: str = "】") -> str:
         return mark(self.snippet, self.highlights, before, after)
@@ -546,7 +564,8 @@ class Coverage:
                 "passage_score": None if self.passage_score is None else round(self.passage_score, 6),
                 "theme_score": None if self.theme_score is None else round(self.theme_score, 4),
                 "word_cover": round(self.word_cover, 4),
-                "covered": self.covered, "snippet": self.snippet, "marked_snippet": self.marked_snippet(),
+                "covered": self.covered, "verdict": self.verdict,
+                "snippet": self.snippet, "marked_snippet": self.marked_snippet(),
                 "chunk_id": self.chunk_id}
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ingest.normalize import for_search
 
+# The fixed wording of a minutes title ("…理论学习中心组2024年第1次集体学习会议纪要") says nothing about
+# the topic: a query's 集体 or 学习 found there is not why the passage matched, so it is not marked.
+BOILERPLATE = re.compile(r"(?:理论学习)?中心组(?:\d{4}年)?(?:第[\d一二三四五六七八九十]+次)?"
+                         r"(?:集体|专题)?(?:学习)?(?:研讨)?(?:会议)?纪要|集体学习会议纪要|学习会议纪要")
+
+
+def boilerplate_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in BOILERPLATE.finditer(text)]
+
 
 def find_terms(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) spans in `text` where any term occurs, longest terms first.
+    """Non-overlapping (start, end) spans in `text` where any term occurs, longest terms first,
+    none inside the boilerplate of a minutes title.
 
     Matching runs on the normalised form, so 學習 in the text is found for 学习 in the query; the
     normaliser maps character for character, so offsets carry over to the display text.
@@ -17,6 +28,9 @@ def find_terms(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     if len(haystack) != len(text):  # a rare many-to-one conversion: fall back to the raw text
         haystack = text.lower()
     taken = [False] * len(text)
+    for start, end in boilerplate_spans(text):
+        for i in range(start, end):
+            taken[i] = True
     spans = []
     for term in sorted({t for t in terms if t.strip()}, key=len, reverse=True):
         start = haystack.find(term)

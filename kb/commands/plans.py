@@ -90,10 +90,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         print("学习档案中还没有会议纪要，无从比对。")
         return 0
     if not any(c.covered for c in found):
-        print(f"往期学习中没有与“{args.topic}”明显相关的专题，以下为最接近的几次：")
+        print(f"往期学习中没有专题学过“{args.topic}”，以下为最接近的几次：")
     for rank, c in enumerate(found, 1):
-        flag = "已学过" if c.covered else "相关度低"
-        print(f"{rank:>2}. {c.session.label}  [文档 {c.session.doc_id}]  相关度 {c.relevance:.2f}（{flag}）")
+        print(f"{rank:>2}. {c.session.label}  [文档 {c.session.doc_id}]  {c.verdict}（匹配度 {c.score:.1f}）")
         if c.snippet:
             print(f"    {c.marked_snippet()}")
     return 0

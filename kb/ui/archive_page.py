@@ -116,13 +116,16 @@ def _coverage_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
         return
     found = remembered("archive_coverage", (topic, kb.generation(), everything),
                        lambda: kb.archive.coverage(topic, k=5, among=everything))
-    if not any(c.covered for c in found):
-        st.info(f"往期学习中没有与“{plain(topic)}”明显相关的专题，这是一个新主题。以下为最接近的几次：")
+    verdicts = {c.verdict for c in found}
+    if "已学过" not in verdicts:
+        st.info(f"往期学习中没有专题学过“{plain(topic)}”"
+                + ("，下面几次学习有所涉及：" if "相关" in verdicts else "，这是一个新主题。以下为最接近的几次：")
+                if found else f"往期学习中没有与“{plain(topic)}”相关的记录。")
     for c in found:
-        flag = "已学过" if c.covered else "相关度低"
         heading = plain(f"{c.session.date or '日期不详'}　{c.session.theme or c.session.title}")
-        st.markdown(f"**{heading}**　（{flag}）")
-        st.progress(min(c.relevance, 1.0), text=f"相关度 {c.relevance:.2f} · 主持：{plain(c.session.host or '—')}")
+        st.markdown(f"**{heading}**　（{c.verdict}）")
+        st.progress(c.relevance, text=f"{c.verdict} · 匹配度 {c.score:.1f}（专题学过的约为 5～7）"
+                                      f" · 主持：{plain(c.session.host or '—')}")
         if c.snippet:
             st.html(f'<div class="kb-snippet">{highlight_html(c.snippet, c.highlights)}</div>')
 
