@@ -14,7 +14,7 @@ from ingest.gongwen import organisations, recognise
 from ingest.headings import pattern_headings
 from ingest.marks import HEAD_LINES, find_marks, mark_line
 from ingest.minutes import looks_like_minutes, parse_minutes
-from ingest.types import KINDS, MINUTES, THEORY, Document, GongwenInfo, Page
+from ingest.types import KINDS, MINUTES, OUTPUT, THEORY, Document, GongwenInfo, Page
 
 MAX_TITLE_LINE = 50
 _NOT_A_TITLE = re.compile(r"[。；，,;]$|^[^:：]{1,8}[:：]")  # a sentence, or a "时间：…" field line
@@ -51,7 +51,7 @@ def build_document(
         path=str(path),
         title=title,
         text=text,
-        kind=MINUTES if is_minutes else THEORY,
+        kind=OUTPUT if kind == OUTPUT else MINUTES if is_minutes else THEORY,
         date=date,
         content_hash=hashlib.sha256(data).hexdigest(),
         format=format,

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 THEORY = "theory"
 MINUTES = "minutes"
-KINDS = (THEORY, MINUTES)
+OUTPUT = "output"  # a member's study output (学习成果): never detected, only named at import
+KINDS = (THEORY, MINUTES, OUTPUT)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Document:
     path: str  # absolute source path
     title: str
     text: str  # normalised display text; pages are joined with "\n"
-    kind: str  # THEORY or MINUTES
+    kind: str  # THEORY, MINUTES or OUTPUT
     date: str | None  # "YYYY-MM-DD", "YYYY-MM" or "YYYY"
     content_hash: str  # sha256 hex of the file's bytes: the document's identity
     format: str  # "pdf" | "docx" | "txt" | "md" | "html"

@@ -80,6 +80,13 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     "plan.edit": Rule("organiser", "编辑学习计划"),  # the main line, a month's theme/format/note/list, drafting
     "plan.delete": Rule("organiser", "删除学习计划"),
     "session.edit": Rule("organiser", "更正学习记录"),  # corrections to a session extracted from minutes
+    "roster.edit": Rule("organiser", "编辑成员名册"),  # members, their other names, names to ignore
+    "signin.edit": Rule("organiser", "登记签到"),  # 出席/请假/缺席 and lead speeches, over what minutes say
+    "makeup.edit": Rule("organiser", "登记补学"),
+    "output.edit": Rule("organiser", "登记学习成果"),  # attribute a study output, record its 成果转化
+    "plan.completion": Rule("organiser", "更正计划完成情况"),  # which session held a plan month
+    "assessment.rules": Rule("organiser", "修改考核规则"),
+    "assessment.read": Rule("organiser", "查看考核结果", READ),  # everyone's; a member sees their own
     "settings": Rule("admin", "修改设置"),  # rebuild the indexes, import roots, the login policy
     "settings.read": Rule("admin", "查看设置", READ),  # the import roots (server paths)
     "settings.classified": Rule("admin", "设置是否允许导入涉密文件"),  # only on an approved (涉密) network
@@ -92,7 +99,7 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     "audit.read": Rule("admin", "查看操作日志", READ),
     "login": Rule("guest", "登录", RECORD),
     "logout": Rule("guest", "退出登录", RECORD),
-    "export": Rule("member", "导出", RECORD),  # reading lists, plans, attendance, the audit log
+    "export": Rule("member", "导出", RECORD),  # reading lists, plans, attendance, the audit log, assessments
 })
 
 

@@ -4,6 +4,7 @@
     kb = open_kb("postgresql://…")    # the same on a database server; indexes in a folder on this machine
     kb.ingest / kb.search / kb.documents / kb.delete / kb.reindex / kb.stats …
     kb.lists / kb.plans / kb.archive  # the services it owns, under the same guard
+    kb.roster / kb.outputs / kb.assessment  # the study record: members, sign-ins, 补学, outputs, 考核
     kb.accounts / kb.audit / kb.roots # accounts and logins, the audit log, the import roots
     kb.acting_as(actor)               # a view of the same knowledge base acting for someone else
     kb.can(action)                    # whether this view's actor may (the UI hides what it may not)
@@ -35,6 +36,7 @@ from ingest.types import KINDS
 from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, ROLES, Actor, Guard, mutation
 from kb.accounts import Accounts
 from kb.archive import Archive
+from kb.assessment import Assessment
 from kb.audit import Audit
 from kb.backfill import backfill, pending
 from kb.calibration import calibration
@@ -47,6 +49,7 @@ from kb.indexes import Indexes
 from kb.ingesting import Ingestor
 from kb.lists import ReadingLists
 from kb.lookup import resolve_document
+from kb.outputs import Outputs
 from kb.plans import Plans
 from kb.records import (
     FUSION_METHODS,
@@ -64,6 +67,7 @@ from kb.records import (
 )
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.roots import ImportRoots
+from kb.roster import Roster
 from kb.search import cap_per_document, make_hits, prepare, rank, weak_matches
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
@@ -213,6 +217,11 @@ class KnowledgeBase:
         self.lists = ReadingLists(shared.store, self.guard, self.search, self.draft_share)
         self.archive = Archive(shared.store, self.guard, self.search, self.embed)
         self.plans = Plans(shared.store, self.guard, self.lists, self.archive)
+        self.roster = Roster(shared.store, self.guard, self.archive.sessions, self.archive.session)
+        self.outputs = Outputs(shared.store, self.guard, self.roster.member, self.archive.session,
+                               self.archive.sessions)
+        self.assessment = Assessment(shared.store, self.guard, self.roster, self.outputs, self.archive.sessions,
+                                     self.archive.session, self.archive.theme_similarity)
         self.accounts = Accounts(shared.store, self.guard)
         self.audit = Audit(shared.store, self.guard)
         self.roots = ImportRoots(shared.store, self.guard)
@@ -380,7 +389,8 @@ class KnowledgeBase:
                 options: ReadOptions, progress: ProgressFn | None) -> IngestReport:
         """The import itself, for ingest and upload once each has checked what it may read."""
         if kind is not None and kind not in KINDS:
-            raise InvalidInput(f"文档类型 {kind} 无效，可选：theory（理论文章）或 minutes（会议纪要）")
+            raise InvalidInput(
+                f"文档类型 {kind} 无效，可选：theory（理论文章）、minutes（会议纪要）或 output（学习成果）")
         self.refresh_indexes()
         ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
                             options=options, progress=progress, allow_classified=self.classified_allowed())

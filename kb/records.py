@@ -631,3 +631,333 @@ class AuditQuery:
     outcome: str | None = None
     since: str | None = None
     until: str | None = None
+
+
+# ---- the study record: roster, sign-ins, make-up study, study outputs, assessment -------------------
+PRESENT, LEAVE, ABSENT = "present", "leave", "absent"  # SignIn.status
+SIGNIN_STATUSES = (PRESENT, LEAVE, ABSENT)
+SIGNIN_LABELS = {PRESENT: "出席", LEAVE: "请假", ABSENT: "缺席"}
+REFLECTION, SPEECH, REPORT = "心得体会", "研讨发言材料", "调研报告"  # StudyOutput.type
+OUTPUT_TYPES = (REFLECTION, SPEECH, REPORT)
+
+
+def signin_status(value: str) -> str:
+    """A sign-in status from its code or its Chinese label (出席/请假/缺席), or InvalidInput."""
+    text = str(value).strip()
+    by_label = {label: code for code, label in SIGNIN_LABELS.items()}
+    if text in SIGNIN_LABELS:
+        return text
+    if text in by_label:
+        return by_label[text]
+    raise InvalidInput(f"签到状态 {value} 无效，可选：出席、请假、缺席")
+
+
+def output_type(value: str) -> str:
+    """A study output's type (心得体会/研讨发言材料/调研报告), or InvalidInput."""
+    text = str(value).strip()
+    if text not in OUTPUT_TYPES:
+        raise InvalidInput(f"学习成果类型 {value} 无效，可选：{'、'.join(OUTPUT_TYPES)}")
+    return text
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of the study group (中心组成员) on the roster, in rank order."""
+
+    id: int
+    name: str
+    post: str  # 职务
+    joined: str | None  # first day on the group (a DATE; None: from the start)
+    left: str | None  # last day on the group (None: still a member)
+    position: int  # rank order on the roster
+    aliases: tuple[str, ...] = ()  # other names minutes use for the member (张书记)
+
+    def serves_on(self, date: str | None) -> bool:
+        """Whether the member was on the group on a date (dates compare as text, so "2025" works)."""
+        if date is None:
+            return self.left is None
+        return (self.joined is None or self.joined[:len(date)] <= date) and (self.left is None or date <= self.left)
+
+    def serves_in(self, year: int) -> bool:
+        """Whether the member was on the group some time in a year."""
+        return ((self.joined is None or self.joined[:4] <= str(year))
+                and (self.left is None or self.left[:4] >= str(year)))
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "post": self.post, "joined": self.joined, "left": self.left,
+                "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True)
+class NameUse:
+    """A name that minutes mention, and whom it means: a member (by name or alias), nobody (ignored by
+    the organiser: a recorder, a guest), or not yet known (unmatched: to map or ignore)."""
+
+    name: str
+    member: str | None  # the member's roster name
+    how: str  # "name" | "alias" | "ignored" | "unmatched"
+    sessions: tuple[str, ...]  # labels of the sessions that mention it
+    suggestions: tuple[str, ...] = ()  # members an unmatched name may mean (same surname)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "member": self.member, "how": self.how, "sessions": list(self.sessions),
+                "suggestions": list(self.suggestions)}
+
+
+@dataclass(frozen=True)
+class SignInEdit:
+    """What an organiser recorded of one member at one session: a None field keeps what the minutes say."""
+
+    doc_id: str
+    member_id: int
+    status: str | None = None
+    reason: str | None = None  # why on leave (请假事由)
+    lead: bool | None = None  # gave a lead speech (重点发言)
+
+
+@dataclass(frozen=True)
+class MakeupRecord:
+    """Make-up study (补学) for a missed session, as stored."""
+
+    doc_id: str  # the missed session's minutes
+    member_id: int
+    date: str
+    studied: tuple[str, ...]  # ids of the documents studied
+    reflection_id: str | None  # the member's 心得体会 that proves it
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Makeup:
+    """Make-up study with the titles of what it names (a deleted document keeps its id, title "（已删除）")."""
+
+    session_id: str
+    session_label: str
+    member: str
+    date: str
+    studied: tuple[tuple[str, str], ...]  # (doc id, title)
+    reflection: tuple[str, str] | None  # (doc id, title)
+    note: str | None
+
+    def to_dict(self) -> dict:
+        return {"session": self.session_label, "session_id": self.session_id, "member": self.member,
+                "date": self.date, "studied": [{"id": i, "title": t} for i, t in self.studied],
+                "reflection": {"id": self.reflection[0], "title": self.reflection[1]} if self.reflection else None,
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One member at one session as the archive holds it: the organiser's record where there is one,
+    else what the minutes say (named among the attendees, the host or the speakers: present)."""
+
+    member: str
+    post: str
+    status: str  # PRESENT | LEAVE | ABSENT
+    reason: str | None
+    spoke: bool  # in the minutes' 发言摘要
+    lead: bool  # 重点发言: the organiser's record, else whether the member spoke
+    recorded: bool  # the status is the organiser's, not the minutes'
+    makeup: Makeup | None = None
+
+    @property
+    def status_label(self) -> str:
+        return SIGNIN_LABELS[self.status]
+
+    def to_dict(self) -> dict:
+        return {"member": self.member, "post": self.post, "status": self.status, "status_label": self.status_label,
+                "reason": self.reason, "spoke": self.spoke, "lead": self.lead, "recorded": self.recorded,
+                "makeup": self.makeup.to_dict() if self.makeup else None}
+
+
+@dataclass(frozen=True)
+class SignInSheet:
+    """A session's sign-in sheet (签到表): every member due, and the names the minutes mention that
+    match nobody on the roster."""
+
+    session: Session
+    rows: tuple[SignIn, ...]
+    unmatched: tuple[str, ...]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.rows)
+
+    def to_dict(self) -> dict:
+        return {"session": self.session.to_dict(), "rows": [r.to_dict() for r in self.rows],
+                "unmatched": list(self.unmatched)}
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """A study output's attribution (学习成果), as stored."""
+
+    doc_id: str
+    type: str  # OUTPUT_TYPES
+    member_id: int | None
+    year: int
+    session_id: str | None = None  # the session it was written for
+    month: int | None = None  # the plan month it answers
+    outcome: str | None = None  # 成果转化: the measure or policy it led to (research reports)
+
+
+@dataclass(frozen=True)
+class StudyOutput:
+    """A study output with its document's title and date and its member's name."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    path: str
+    type: str
+    member: str | None
+    year: int
+    session_id: str | None
+    session_label: str | None
+    month: int | None
+    outcome: str | None
+    missing: bool = False  # the document was deleted since
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "type": self.type,
+                "member": self.member, "year": self.year, "session": self.session_label, "month": self.month,
+                "outcome": self.outcome, "missing": self.missing}
+
+
+@dataclass(frozen=True)
+class AssessmentRules:
+    """What the local implementing rules ask of each member in a year (考核标准), an organiser's setting."""
+
+    min_attendance: float = 0.8  # sessions attended over sessions due
+    min_outputs: int = 1  # 心得体会 or 调研报告 a year
+    makeup_required: bool = True  # every missed session (leave or absence) needs 补学
+    reflection_required: bool = True  # every 补学 needs a written reflection
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "min_attendance": "出勤率下限", "min_outputs": "每年心得体会或调研报告篇数下限",
+        "makeup_required": "缺课须补学", "reflection_required": "补学须提交心得体会"}
+
+    def checked(self) -> AssessmentRules:
+        """The rules, or InvalidInput naming the first value out of range."""
+        if not isinstance(self.min_attendance, int | float) or not 0 <= self.min_attendance <= 1:
+            raise InvalidInput(
+                f"{self.LABELS['min_attendance']}应在 0 到 1 之间（如 0.8），而不是 {self.min_attendance}")
+        outputs = self.min_outputs
+        if not isinstance(outputs, int) or isinstance(outputs, bool) or not 0 <= outputs <= 50:
+            raise InvalidInput(f"{self.LABELS['min_outputs']}应为 0 到 50 之间的整数，而不是 {self.min_outputs}")
+        for name in ("makeup_required", "reflection_required"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidInput(f"{self.LABELS[name]}应为是或否")
+        return self
+
+    def describe(self) -> str:
+        parts = [f"出勤率不低于 {self.min_attendance:.0%}", f"全年心得体会或调研报告不少于 {self.min_outputs} 篇"]
+        if self.makeup_required:
+            parts.append("请假或缺席须补学" + ("并提交心得体会" if self.reflection_required else ""))
+        return "；".join(parts)
+
+    def to_dict(self) -> dict:
+        return {"min_attendance": self.min_attendance, "min_outputs": self.min_outputs,
+                "makeup_required": self.makeup_required, "reflection_required": self.reflection_required}
+
+
+@dataclass(frozen=True)
+class MemberAssessment:
+    """One member's year (考核评价): facts and counts, and which rules they fall short of, with why."""
+
+    name: str
+    post: str
+    due: int  # sessions held while a member
+    attended: int
+    leave: int
+    absent: int
+    made_up: int  # missed sessions with 补学
+    lead: int  # 重点发言
+    reflections: int
+    speeches: int  # 研讨发言材料
+    reports: int  # 调研报告
+    outcomes: int  # reports with a recorded 成果转化
+    shortfalls: tuple[str, ...]  # one line each, empty when every rule is met
+
+    @property
+    def rate(self) -> float:
+        return self.attended / self.due if self.due else 1.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.shortfalls
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "post": self.post, "due": self.due, "attended": self.attended,
+                "leave": self.leave, "absent": self.absent, "made_up": self.made_up, "rate": round(self.rate, 4),
+                "lead": self.lead, "reflections": self.reflections, "speeches": self.speeches,
+                "reports": self.reports, "outcomes": self.outcomes, "passed": self.passed,
+                "shortfalls": list(self.shortfalls)}
+
+
+DONE, MOVED, NOT_DONE, PENDING = "done", "moved", "not_done", "pending"  # MonthCompletion.status
+COMPLETION_LABELS = {DONE: "按期开展", MOVED: "调整时间开展", NOT_DONE: "未开展", PENDING: "尚未到期"}
+
+
+@dataclass(frozen=True)
+class MonthCompletion:
+    """A plan month held against the sessions of its year (学习计划完成情况)."""
+
+    month: int
+    theme: str
+    status: str  # DONE | MOVED | NOT_DONE | PENDING
+    session: Session | None  # the session that studied the theme
+    score: float | None  # how closely its theme matched (None: the organiser's link)
+    corrected: bool  # the organiser said which session (or none)
+
+    @property
+    def status_label(self) -> str:
+        return COMPLETION_LABELS[self.status]
+
+    def to_dict(self) -> dict:
+        return {"month": self.month, "theme": self.theme, "status": self.status, "status_label": self.status_label,
+                "session": self.session.label if self.session else None,
+                "session_id": self.session.doc_id if self.session else None,
+                "score": None if self.score is None else round(self.score, 4), "corrected": self.corrected}
+
+
+@dataclass(frozen=True)
+class GroupAssessment:
+    """The group's year: plan completion, sessions held per month, themes covered, totals."""
+
+    year: int
+    plan_title: str | None  # None: no plan for the year
+    months: tuple[MonthCompletion, ...]  # the plan's themed months
+    unplanned: tuple[Session, ...]  # sessions that answer no plan month
+    sessions: tuple[Session, ...]
+    per_month: tuple[int, ...]  # sessions held in each month, January first
+    members: tuple[MemberAssessment, ...]
+    outputs: tuple[StudyOutput, ...]
+    rules: AssessmentRules
+
+    def count(self, status: str) -> int:
+        return sum(m.status == status for m in self.months)
+
+    @property
+    def completion(self) -> float | None:
+        """Plan months held (on time or moved) over the months due; None without a plan month due."""
+        due = [m for m in self.months if m.status != PENDING]
+        return sum(m.status in (DONE, MOVED) for m in due) / len(due) if due else None
+
+    @property
+    def attendance(self) -> float | None:
+        due = sum(m.due for m in self.members)
+        return sum(m.attended for m in self.members) / due if due else None
+
+    @property
+    def short(self) -> tuple[MemberAssessment, ...]:
+        return tuple(m for m in self.members if not m.passed)
+
+    def to_dict(self) -> dict:
+        return {"year": self.year, "plan": self.plan_title, "rules": self.rules.to_dict(),
+                "months": [m.to_dict() for m in self.months], "unplanned": [s.label for s in self.unplanned],
+                "sessions": len(self.sessions), "per_month": list(self.per_month),
+                "themes": [s.theme or s.title for s in self.sessions],
+                "completion": None if self.completion is None else round(self.completion, 4),
+                "attendance": None if self.attendance is None else round(self.attendance, 4),
+                "members": [m.to_dict() for m in self.members],
+                "outputs": [o.to_dict() for o in self.outputs]}

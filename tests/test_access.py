@@ -16,11 +16,14 @@ from kb_fixtures import write_corpus
 from kb.access import ACTIONS, LOCAL_ADMIN, Actor, Guard
 from kb.accounts import Accounts
 from kb.archive import Archive
+from kb.assessment import Assessment
 from kb.audit import Audit
 from kb.library import KnowledgeBase
 from kb.lists import ReadingLists
+from kb.outputs import Outputs
 from kb.plans import Plans
 from kb.roots import ImportRoots
+from kb.roster import Roster
 
 # Every public method, sorted into actions (changes, audited records like logins and exports, and reads
 # only some roles may make — with the action the guard is told) and plain reads. A new public method
@@ -41,6 +44,11 @@ MUTATIONS = {
                "logout": "logout"},
     Audit: {"entries": "audit.read", "actors": "audit.read", "export_csv": "export"},
     ImportRoots: {"all": "settings.read", "add": "settings", "remove": "settings"},
+    Roster: {"add_member": "roster.edit", "update_member": "roster.edit", "remove_member": "roster.edit",
+             "map_name": "roster.edit", "unmap_name": "roster.edit", "sign": "signin.edit",
+             "record_makeup": "makeup.edit", "remove_makeup": "makeup.edit"},
+    Outputs: {"attribute": "output.edit", "set_outcome": "output.edit", "forget": "output.edit"},
+    Assessment: {"set_rules": "assessment.rules", "set_held": "plan.completion", "group": "assessment.read"},
 }
 READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
@@ -59,6 +67,9 @@ READS = {
     Accounts: {"has_admin", "policy", "resume"},
     Audit: set(),
     ImportRoots: {"confine"},
+    Roster: {"members", "member", "member_of_actor", "names", "sheet", "sheets", "makeups"},
+    Outputs: {"all", "unattributed"},
+    Assessment: {"assess_member", "rules", "completion", "member"},
 }
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
 # Vectors are a cache: a search may fill it without changing anything a person sees. A session's
@@ -195,6 +206,23 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(ImportRoots, "all", kb.roots.all)
     change(KnowledgeBase, "upload", lambda: kb.upload([("上传.txt", "上传的学习材料。".encode())]))
     change(ImportRoots, "remove", lambda: kb.roots.remove(kb.corpus["lianzheng"].parent))
+    roster, outputs, assessment = kb.roster, kb.outputs, kb.assessment
+    change(Roster, "add_member", lambda: roster.add_member("李明", post="县长"))
+    change(Roster, "update_member", lambda: roster.update_member("李明", post="县委副书记、县长"))
+    change(Roster, "map_name", lambda: roster.map_name("李县长", "李明"))
+    change(Roster, "unmap_name", lambda: roster.unmap_name("李县长"))
+    change(Roster, "sign", lambda: roster.sign(minutes.id, "李明", status="请假", reason="出差"))
+    change(Outputs, "attribute", lambda: outputs.attribute(doc.id, type="心得体会", member="李明", year=2024))
+    change(Roster, "record_makeup", lambda: roster.record_makeup(minutes.id, "李明", date="2099-01-01",
+                                                                 reflection=doc.id))
+    change(Roster, "remove_makeup", lambda: roster.remove_makeup(minutes.id, "李明"))
+    change(Outputs, "set_outcome", lambda: outputs.set_outcome(doc.id, "形成制度"))
+    change(Outputs, "forget", lambda: outputs.forget(doc.id))
+    change(Roster, "remove_member", lambda: roster.add_member("王五") and roster.remove_member("王五"))
+    change(Assessment, "set_rules", lambda: assessment.set_rules(min_attendance=0.9))
+    change(Assessment, "group", lambda: assessment.group(2024))
+    kb.plans.create(2024, themes=["党风廉政建设"])
+    change(Assessment, "set_held", lambda: assessment.set_held(2024, 1, None))
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))
@@ -224,6 +252,9 @@ def test_reads_change_nothing_and_enter_no_guard(kb):
         lambda: kb.archive.coverage("党风廉政建设"), lambda: kb.archive.covered_by("党风廉政建设"),
         lambda: kb.archive.theme_similarity("廉政", ["党风廉政建设"]),
         lambda: kb.archive.attendance_of(kb.archive.narrow(sessions, year=2024)),
+        kb.roster.members, lambda: kb.roster.names(2024), lambda: kb.roster.sheets(2024), kb.roster.makeups,
+        lambda: kb.roster.sheet(minutes.id), kb.roster.member_of_actor, kb.outputs.all, kb.outputs.unattributed,
+        kb.assessment.rules, lambda: kb.assessment.completion(2030),
     ]
     for read in reads:
         read()

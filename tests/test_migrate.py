@@ -41,6 +41,13 @@ def build(folder, docs):
         with pytest.raises(LoginFailed):
             guest.accounts.login("无此人", "wrong-pass-1")  # a counted failure
         kb.roots.add(docs)
+        kb.roster.add_member("李明", post="县长")
+        kb.roster.map_name("李县长", "李明")
+        kb.roster.sign(minutes.id, "李明", status="请假", reason="出差")
+        output = next(d for d in kb.documents() if d.kind == "theory")
+        kb.outputs.attribute(output.id, type="心得体会", member="李明", year=2025)
+        kb.roster.record_makeup(minutes.id, "李明", date="2099-01-02", reflection=output.id)
+        kb.assessment.set_held(2025, 1, None)
 
 
 def snapshot(location) -> dict:
@@ -58,6 +65,8 @@ def snapshot(location) -> dict:
             "lists": [(r.name, [(i.position, i.doc_id, i.title) for i in r.items]) for r in kb.lists.all()],
             "plans": [(p.year, p.main_line, [(m.theme, m.list_name) for m in p.months]) for p in kb.plans.all()],
             "sessions": [(s.doc_id, s.host, s.attendees) for s in kb.archive.sessions()],
+            "assessment": kb.assessment.group(2025).to_dict(),
+            "sheets": [s.to_dict() for s in kb.roster.sheets()],
             "settings": (kb.store.meta.model(), kb.store.meta.settings()),
         }
 

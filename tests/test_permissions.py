@@ -31,6 +31,8 @@ LEAST_ROLE = {
     "account.create": "admin", "account.edit": "admin", "account.password": "admin", "account.read": "admin",
     "account.own_password": "member", "audit.read": "admin",
     "login": "guest", "logout": "guest", "export": "member",
+    "roster.edit": "organiser", "signin.edit": "organiser", "makeup.edit": "organiser", "output.edit": "organiser",
+    "plan.completion": "organiser", "assessment.rules": "organiser", "assessment.read": "organiser",
 }
 PEOPLE = {"guest": GUEST, **{role: Actor(f"{ROLE_LABELS[role]}甲", role) for role in ROLES}}
 RANK = ["guest", *ROLES]
@@ -44,6 +46,7 @@ class World:
     kb: KnowledgeBase
     root: Path
     minutes: str
+    output: str  # a study output's document
     locations: object  # where fresh knowledge bases are made (the backend under test)
     source: Path  # a small knowledge base to copy from
     passwords: dict[str, str] = field(default_factory=dict)
@@ -125,6 +128,16 @@ PERFORM: dict[str, Callable[[KnowledgeBase, World], object]] = {
     "logout": lambda v, w: (lambda token: lambda: v.accounts.logout(token))(w.fresh_token()),
     "export": lambda v, w: lambda: v.lists.export("共用清单", "md"),
     "database.copy": _copy,
+    "roster.edit": lambda v, w: (lambda n: lambda: v.roster.update_member("成员甲", post=f"职务{n}"))(w.n()),
+    "signin.edit": lambda v, w: (lambda n: lambda: v.roster.sign(w.minutes, "成员甲", status=("请假", "缺席")[n % 2]))(
+        w.n()),
+    "makeup.edit": lambda v, w: (
+        lambda n: lambda: v.roster.record_makeup(w.minutes, "成员乙", date=f"{2100 + n}-01-01"))(w.n()),
+    "output.edit": lambda v, w: (lambda n: lambda: v.outputs.attribute(w.output, type="心得体会", member="成员甲",
+                                                                       year=2000 + n))(w.n()),
+    "plan.completion": lambda v, w: (lambda n: lambda: v.assessment.set_held(2031, 1, None, reset=n % 2 == 0))(w.n()),
+    "assessment.rules": lambda v, w: (lambda n: lambda: v.assessment.set_rules(min_outputs=n % 5))(w.n()),
+    "assessment.read": lambda v, w: lambda: v.assessment.group(2031),
 }
 
 
@@ -140,12 +153,19 @@ def world(module_store_locations, tmp_path_factory) -> World:
     kb.roots.add(root)
     kb.lists.create("共用清单", topic="党风廉政建设")
     kb.plans.create(2031, "主线", themes=["党风廉政建设"])
+    kb.roster.add_member("成员甲")
+    kb.roster.add_member("成员乙")
+    output = base / "心得.txt"
+    output.write_text("学习心得\n\n参加集体学习后的体会。", encoding="utf-8")
+    output_id = kb.ingest([output], kind="output").added[0].doc_id
     source = base / "source"  # written below the guard, so that it has no audit row of its own to copy
     small = open_store(source)
     with small.transaction():
         small.lists.create("复制来的清单", None, None)
     small.close()
-    w = World(kb, root, next(d.id for d in kb.documents() if d.kind == "minutes"), module_store_locations, source)
+    w = World(kb, root, next(d.id for d in kb.documents() if d.kind == "minutes"), output_id, module_store_locations,
+              source)
+    kb.roster.sign(w.minutes, "成员乙", status="缺席")  # so that a make-up may be recorded
     for role, person in PEOPLE.items():
         if role != "guest":
             w.passwords[person.name] = f"{role}-pass-0"

@@ -82,7 +82,7 @@ def test_coverage(capsys, data):
 
 def test_plan_commands(capsys, data, tmp_path):
     code, out, _ = run(capsys, data, "plans")
-    assert "还没有学习计划" in out
+    assert out.startswith("2025  2025年度理论学习中心组学习计划") and "已定主题 7/12" in out  # the sample's plan
     code, out, _ = run(capsys, data, "plan-new", 2026, "--main-line", "深入学习贯彻党的创新理论",
                        "--themes-from-presets")
     assert code == 0 and "已创建 2026 年学习计划" in out and "上次学习 2024-" in out

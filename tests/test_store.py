@@ -281,3 +281,19 @@ def test_a_file_is_not_a_data_directory(tmp_path):
     path.write_text("x")
     with pytest.raises(InvalidInput, match="是一个文件"):
         open_store(path)
+
+
+def test_a_database_with_a_later_migration_gets_an_earlier_one_it_lacks(tmp_path):
+    """Migrations apply by name: a database made while 007 was on main but 006 was not gets 006 on open."""
+    from kb.store.migrate import migrate
+    from kb.store.sqlite import SqliteBackend
+
+    names = migrations_for("sqlite")
+    backend = SqliteBackend(tmp_path / "kb.sqlite3")
+    migrate(backend, [m for m in names if m[0] != "006_study_record"])
+    backend.close()
+    store = open_store(tmp_path)
+    assert store.format_version == len(names) and "members" in store.backend.table_names()
+    store.roster.add_member("李明", "县长", None, None)
+    assert [m.name for m in store.roster.members()] == ["李明"]
+    store.close()

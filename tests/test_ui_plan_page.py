@@ -35,7 +35,8 @@ def open_kb(data: Path) -> KnowledgeBase:
 def test_creating_a_plan_from_presets_drafts_every_month(sample_data):
     at = app(sample_data)
     assert not at.exception and at.title[0].value == "学习计划"
-    assert at.selectbox(key="plan_year_choice").value == "＋ 新建计划"
+    assert at.selectbox(key="plan_year_choice").value == 2025  # the sample's plan
+    at.selectbox(key="plan_year_choice").set_value("＋ 新建计划").run()
     widget(at.number_input, "年份").set_value(2026)
     widget(at.text_input, "全年学习主线").set_value("深入学习贯彻党的创新理论")
     widget(at.button, "创建计划").click().run()
@@ -115,9 +116,9 @@ def test_header_export_and_delete(planned):
     at.checkbox(key="plan_delete_sure_2027").check().run()
     widget(at.button, "删除").click().run()
     assert not at.exception
-    assert at.selectbox(key="plan_year_choice").value == "＋ 新建计划"
+    assert at.selectbox(key="plan_year_choice").value == 2025  # the sample's plan remains
     with open_kb(planned) as kb:
-        assert kb.plans.years() == [] and "2027年1月 党的创新理论" in kb.lists.names()
+        assert kb.plans.years() == [2025] and "2027年1月 党的创新理论" in kb.lists.names()
 
 
 def test_a_duplicate_year_is_an_error_not_a_crash(planned):

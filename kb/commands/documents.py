@@ -253,7 +253,8 @@ def register(sub) -> None:
     p = sub.add_parser("ingest", help="导入文件或文件夹")
     p.set_defaults(func=cmd_ingest)
     p.add_argument("paths", nargs="+", help="文件或文件夹（递归读取）")
-    p.add_argument("--kind", choices=["theory", "minutes"], help="指定文档类型（默认自动识别）")
+    p.add_argument("--kind", choices=["theory", "minutes", "output"],
+                   help="指定文档类型（默认自动识别；学习成果 output 须指定，并用 kb outputs add 登记作者和年度）")
     p.add_argument("--tag", action="append", help="给导入的文档加标签（可重复）")
     p.add_argument("--no-ocr", action="store_true", help="不对扫描页做文字识别")
     p.add_argument("--json", action="store_true", help="输出 JSON")

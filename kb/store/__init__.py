@@ -4,7 +4,8 @@
     store = open_store(location)      # a folder → SQLite in <folder>/kb.sqlite3; postgresql://… → PostgreSQL
                                       #   (kb/store/postgres.py: a schema of a database, reached through a pool)
     store.documents / store.chunks / store.embeddings / store.lists / store.plans / store.sessions /
-    store.meta / store.ingest_runs / store.accounts / store.logins / store.audit / store.roots
+    store.meta / store.ingest_runs / store.accounts / store.logins / store.audit / store.roots /
+    store.roster                      # (the study record: members, sign-ins, make-ups, outputs)
                                       # one record family each, each a small class with its SQL
     with store.transaction(): …       # several family calls in one transaction
     store.commit_document(…), store.delete_document(…), store.replace_chunks(…)
@@ -84,6 +85,7 @@ from kb.store.migrate import migrate
 from kb.store.migrations import migrations_for
 from kb.store.plans import PlanRows
 from kb.store.roots import ImportRoots
+from kb.store.roster import RosterRows
 from kb.store.sessions import SessionEdits
 from kb.store.sqlite import SqliteBackend
 
@@ -124,12 +126,13 @@ class Store:
         self.logins = LoginSessions(backend)
         self.audit = AuditLog(backend)
         self.roots = ImportRoots(backend)
+        self.roster = RosterRows(backend)
 
     def families(self) -> list[object]:
         """The record families, parents before children (a family's tables may refer to an earlier
         family's): the order `kb migrate` copies them in."""
         return [self.meta, self.documents, self.chunks, self.embeddings, self.ingest_runs, self.lists,
-                self.plans, self.sessions, self.accounts, self.logins, self.audit, self.roots]
+                self.plans, self.sessions, self.accounts, self.logins, self.audit, self.roots, self.roster]
 
     def tables(self) -> list[str]:
         """Every table the families own (each family's TABLES), in copying order."""
@@ -164,8 +167,8 @@ class Store:
         """Store a document, its chunks and their vectors (model, key → vector) in one transaction.
 
         A new version of a stored file (`replaces`: the old version's id) takes the old one's place:
-        it keeps its tags and date of first import, and the reading-list items and session
-        corrections that named the old version follow it.
+        it keeps its tags and date of first import, and the reading-list items, session corrections,
+        sign-ins, make-ups, study outputs and plan links that named the old version follow it.
         """
         with self.transaction():
             old = self.documents.get(replaces) if replaces else None
@@ -179,6 +182,7 @@ class Store:
             if replaces:
                 self.lists.repoint(replaces, doc_id)
                 self.sessions.carry(replaces, doc_id)
+                self.roster.carry(replaces, doc_id)
             model, by_key = vectors
             self.embeddings.put(model, by_key)
             generation = self.meta.bump_generation()

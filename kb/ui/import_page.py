@@ -18,7 +18,7 @@ from kb.ui.text import kind_label, plain
 
 REPORT = "last_report"  # the report of an import run on this page itself (the sample)
 JOB = "import_job"  # the id of the last import this session handed to the worker
-KINDS = ["auto", "theory", "minutes"]
+KINDS = ["auto", "theory", "minutes", "output"]
 REFRESH_SECONDS = 1.0  # how often the queue is redrawn while one of this person's imports is under way
 
 
@@ -27,7 +27,8 @@ def options() -> tuple[str | None, list[str]]:
     c1, c2 = st.columns([1, 2])
     kind = c1.selectbox("文档类型", KINDS, key="import_kind",
                         format_func=lambda k: "自动识别" if k == "auto" else kind_label(k),
-                        help="自动识别：标题或正文像会议纪要（含时间、主持人、参加人员等）的归为会议纪要，其余为理论文章")
+                        help="自动识别：标题或正文像会议纪要（含时间、主持人、参加人员等）的归为会议纪要，其余为理论文章；"
+                             "学习成果（心得体会、研讨发言材料、调研报告）须选定，导入后在学习档案页登记作者和年度")
     raw = c2.text_input("标签（可选，用逗号或顿号分隔）", key="import_tags", placeholder="例如：2025年、中心组")
     tags = [t.strip() for t in re.split(r"[,，、;；]", raw) if t.strip()]
     return (None if kind == "auto" else kind), tags

@@ -31,7 +31,7 @@ def filtered_documents(kb: KnowledgeBase) -> list[DocumentRecord]:
     years = sorted({_year(d) for d in every}, reverse=True)
     tags = [t for t, _ in kb.tags()]
     c1, c2, c3, c4, c5 = st.columns([2.1, 1.3, 1.5, 1.3, 1.6])
-    kind = c1.segmented_control("类型", ["all", "theory", "minutes"], default="all", required=True, key=KIND,
+    kind = c1.segmented_control("类型", ["all", "theory", "minutes", "output"], default="all", required=True, key=KIND,
                                 format_func=lambda k: "全部" if k == "all" else kind_label(k))
     chosen_years = c2.multiselect("年份", years, key=YEARS, placeholder="不限")
     chosen_tags = c3.multiselect("标签", tags, key=TAGS, placeholder="不限") if tags else []

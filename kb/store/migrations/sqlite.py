@@ -203,6 +203,75 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "006_study_record",
+        """
+        -- The study group's roster (中心组成员): rank order, post, when each joined and left.
+        CREATE TABLE members(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            post TEXT NOT NULL DEFAULT '',
+            joined_on TEXT,
+            left_on TEXT,
+            position INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- Names minutes use: another name of a member (张书记), or, with no member, a name the organiser
+        -- chose to ignore (the recorder, a guest).
+        CREATE TABLE member_names(
+            name TEXT PRIMARY KEY,
+            member_id INTEGER REFERENCES members(id) ON DELETE CASCADE
+        );
+        CREATE INDEX member_names_member ON member_names(member_id);
+        -- What organisers recorded of a member at a session (a NULL column keeps what the minutes say).
+        -- Sessions are named by their minutes' document id without a foreign key, as session_edits are;
+        -- members with records cannot be deleted (they leave the group: left_on).
+        CREATE TABLE signins(
+            doc_id TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            status TEXT CHECK (status IN ('present', 'leave', 'absent')),
+            reason TEXT,
+            lead INTEGER,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY(doc_id, member_id)
+        );
+        CREATE INDEX signins_member ON signins(member_id);
+        -- Make-up study (补学) for a missed session: when, what was studied (document ids, JSON), the
+        -- member's reflection that proves it.
+        CREATE TABLE makeups(
+            doc_id TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            date TEXT NOT NULL,
+            studied TEXT NOT NULL DEFAULT '[]',
+            reflection_id TEXT,
+            note TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY(doc_id, member_id)
+        );
+        CREATE INDEX makeups_member ON makeups(member_id);
+        -- Study outputs (学习成果): a document of kind 'output' attributed to a member, a year, and a
+        -- session or a plan month; a research report's outcome (成果转化).
+        CREATE TABLE study_outputs(
+            doc_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            member_id INTEGER REFERENCES members(id),
+            year INTEGER NOT NULL,
+            session_id TEXT,
+            month INTEGER CHECK (month BETWEEN 1 AND 12),
+            outcome TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX study_outputs_year ON study_outputs(year, member_id);
+        -- Which session studied a plan month's theme, as the organiser corrected it (a NULL doc_id: none).
+        CREATE TABLE plan_held(
+            plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            month INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
+            doc_id TEXT,
+            PRIMARY KEY(plan_id, month)
+        );
+        """,
+    ),
+    (
         "007_gongwen",
         """
         -- What the first page says about handling: the 密级 mark (stored only where an administrator
