@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tempfile
 import threading
@@ -35,12 +36,20 @@ def default_stopwords() -> frozenset[str]:
 
 
 def _cache_dir() -> str:
-    # jieba rebuilds its prefix dictionary (~1 s) unless it finds a marshal cache in this folder.
-    path = Path(tempfile.gettempdir()) / "kb-jieba"
+    """A folder only this user can write, for jieba's dictionary cache (it saves ~1 s per process).
+
+    Never the shared system temp folder: jieba loads its cache with marshal, so a file another user
+    planted there would be read as ours. A per-user cache folder ($XDG_CACHE_HOME/kb/jieba, else
+    ~/.cache/kb/jieba) is used only if it is ours and nobody else may write it; otherwise a fresh
+    private folder for this process (the dictionary is then built once, ~1 s, and nothing is trusted)."""
+    path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "jieba"
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = path.stat()
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            raise PermissionError(f"{path} is not this user's own folder")
     except OSError:
-        return tempfile.gettempdir()
+        return tempfile.mkdtemp(prefix="kb-jieba-")
     return str(path)
 
 

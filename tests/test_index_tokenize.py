@@ -40,3 +40,18 @@ def test_term_list_is_large_and_has_no_duplicates():
     words = [line.split()[0] for line in read_word_list(PARTY_TERMS_FILE)]
     assert len(words) >= 200
     assert len(words) == len(set(words))
+
+
+def test_the_jieba_cache_lives_in_a_folder_only_this_user_may_write(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from index import tokenize as tokenizing
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tokenizing._cache_dir()
+    assert folder == str(tmp_path / "cache" / "kb" / "jieba")
+    assert stat.S_IMODE(os.stat(folder).st_mode) & 0o077 == 0
+    os.chmod(folder, 0o777)  # someone made it writable for everyone: not trusted any more
+    private = tokenizing._cache_dir()
+    assert private != folder and stat.S_IMODE(os.stat(private).st_mode) & 0o077 == 0
