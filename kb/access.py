@@ -91,6 +91,8 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     "settings.read": Rule("admin", "查看设置", READ),  # the import roots (server paths)
     "settings.classified": Rule("admin", "设置是否允许导入涉密文件"),  # only on an approved (涉密) network
     "database.copy": Rule("admin", "复制整个知识库"),  # fill a new, empty knowledge base with another (kb migrate)
+    "database.backup": Rule("admin", "备份知识库", RECORD),  # a consistent copy into a new folder (kb backup)
+    "database.restore": Rule("admin", "从备份恢复知识库"),  # the current database kept aside first (kb restore)
     "account.create": Rule("admin", "新建账号"),
     "account.edit": Rule("admin", "修改账号"),  # role, enabled
     "account.password": Rule("admin", "重置密码"),  # an administrator sets someone's password

@@ -14,6 +14,7 @@ the generation.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -31,6 +32,8 @@ from kb.records import ChunkRecord
 
 if TYPE_CHECKING:
     from kb.store import Store
+
+log = logging.getLogger(__name__)
 
 INDEX_FORMAT = 1
 CATCH_UP_BATCH = 5000
@@ -219,16 +222,38 @@ class Indexes:
     def _manifest(self) -> IndexManifest:
         return IndexManifest(INDEX_FORMAT, self.generation, self.model, self.dim or 0, asdict(self.bm25), len(self))
 
-    def save(self) -> None:
-        """Write both indexes, then the manifest that vouches for them (each step atomic)."""
+    def save(self) -> bool:
+        """Write both indexes, then the manifest that vouches for them (each step atomic); whether it
+        worked. A failure (a full disk) is logged, not raised: the files are derived, the store holds
+        everything, and the old manifest still vouches only for what the old files hold."""
         if self.dim is None:  # nothing was ever added: nothing to keep
-            return
+            return True
         with self.lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                with self.files_lock:
+                    self.dense.save(self.directory / "dense")
+                    self.keyword.save(self.directory / "keyword")
+                    _write_json_atomic(self.directory / "manifest.json", asdict(self._manifest()))
+            except OSError:
+                log.warning("could not save the search indexes in %s; they are rebuilt from the database "
+                            "when next opened", self.directory, exc_info=True)
+                return False
+        return True
+
+    def read_saved(self) -> bool:
+        """Whether the saved files are there and usable (kb check); the first refresh reads them again."""
+        with self.lock:
+            return self._load_saved()
+
+    def reset(self) -> None:
+        """Forget everything, in memory and on disk (the store was replaced by a backup): the next
+        refresh builds both indexes from the store."""
+        with self.lock:
             with self.files_lock:
-                self.dense.save(self.directory / "dense")
-                self.keyword.save(self.directory / "keyword")
-                _write_json_atomic(self.directory / "manifest.json", asdict(self._manifest()))
+                shutil.rmtree(self.directory, ignore_errors=True)
+            self.dense, self.keyword = DenseIndex(self.dim or 1), KeywordIndex(self.bm25)
+            self.generation, self.loaded = -1, True
 
     def _load_saved(self) -> bool:
         """Load the saved indexes if they were built the way we would build them now."""

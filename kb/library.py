@@ -33,7 +33,8 @@ import numpy as np
 from ingest.chunker import chunk_document
 from ingest.pipeline import SUPPORTED_SUFFIXES, ReadOptions
 from ingest.types import KINDS
-from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, ROLES, Actor, Guard, mutation
+from kb import maintenance
+from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, ROLES, Actor, Guard, audited, mutation
 from kb.accounts import Accounts
 from kb.archive import Archive
 from kb.assessment import Assessment
@@ -55,6 +56,7 @@ from kb.records import (
     FUSION_METHODS,
     RETRIEVERS,
     AuditEntry,
+    CheckReport,
     ChunkRecord,
     DocumentRecord,
     Facets,
@@ -576,13 +578,21 @@ class KnowledgeBase:
         return self.store.ingest_runs.last()
 
     @mutation("document.delete", target="ref")
-    def delete(self, ref: str) -> DocumentRecord:
-        """Remove a document from the database, the keyword index and FAISS."""
+    def delete(self, ref: str, purge: bool = False) -> DocumentRecord:
+        """Remove a document: from the database (its passages, the vectors nothing else uses), both
+        indexes, and its uploaded file (<data>/uploads). Reading-list items that named it stay, shown as
+        deleted; `purge` also blanks the passages they copied and rewrites the database so no copy of
+        the text is left in its free pages (VACUUM)."""
         doc = self.document(ref)
         self.refresh_indexes()
-        removed, generation = self.store.delete_document(doc.id)
+        removed, generation = self.store.delete_document(doc.id, purge=purge)
         self.indexes.apply(np.array(removed, dtype=np.int64), np.zeros(0, np.int64), [], generation)
         self.indexes.save()
+        upload = Path(doc.path)
+        if upload.parent.resolve() == (self.data_dir / UPLOADS).resolve():  # a copy kb keeps, not a user's file
+            upload.unlink(missing_ok=True)
+        if purge:
+            self.store.reclaim_space()
         return doc
 
     # ---- maintenance --------------------------------------------------------------------------------
@@ -622,6 +632,24 @@ class KnowledgeBase:
             return copy_store(source_store, self.store, progress)
         finally:
             source_store.close()
+
+    def check(self) -> CheckReport:
+        """`kb check`: the database's own integrity check, counts and ids that must agree, and the saved
+        indexes read afresh (unreadable ones rebuilt from the database) and compared with it."""
+        fresh = Indexes(self.data_dir / "index", self.model_name, self.store.meta.model()[1], self.config.bm25)
+        return maintenance.check(self.store, fresh, self.embeddings.stored_of_chunks, self.model_name)
+
+    @audited("database.backup", target="folder")
+    def backup(self, folder: str | Path) -> maintenance.Backup:
+        """`kb backup DIR`: a consistent copy of the whole knowledge base and its uploaded files in a new
+        folder, itself a data folder (open it with --data to check it)."""
+        return maintenance.backup(self.store, self.data_dir, Path(folder))
+
+    @mutation("database.restore", target="folder")
+    def restore(self, folder: str | Path) -> Path:
+        """`kb restore DIR`: replace the knowledge base with the backup in DIR; the database as it was is
+        kept in the data folder first (returned). The indexes are rebuilt from the restored database."""
+        return maintenance.restore(self.store, self.data_dir, Path(folder), self.indexes)
 
     def _rechunk_all(self) -> int:
         """Chunk stored texts again with the current chunker settings; returns documents changed."""

@@ -269,6 +269,19 @@ class Progress:
 
 ProgressFn = Callable[[Progress], None]
 
+@dataclass
+class CheckReport:
+    """What `kb check` found: counts, problems (each one line saying what to do) and notes."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 # ImportJob.state
 QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
 JOB_STATE_LABELS = {QUEUED: "排队中", RUNNING: "正在导入", FINISHED: "已完成", FAILED: "未完成"}

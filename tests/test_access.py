@@ -18,6 +18,7 @@ from kb.accounts import Accounts
 from kb.archive import Archive
 from kb.assessment import Assessment
 from kb.audit import Audit
+from kb.errors import InvalidInput
 from kb.library import KnowledgeBase
 from kb.lists import ReadingLists
 from kb.outputs import Outputs
@@ -31,7 +32,8 @@ from kb.roster import Roster
 MUTATIONS = {
     KnowledgeBase: {"ingest": "document.import", "upload": "document.upload", "delete": "document.delete",
                     "reindex": "settings", "copy_from": "database.copy",
-                    "allow_classified": "settings.classified", "complete_vectors": "document.vectors"},
+                    "allow_classified": "settings.classified", "complete_vectors": "document.vectors",
+                    "backup": "database.backup", "restore": "database.restore"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
                    "remove": "list.edit", "move": "list.edit", "export": "export"},
@@ -55,7 +57,7 @@ READS = {
                     "documents", "document", "chunks", "text", "pages", "tags", "facets", "count_documents",
                     "count_chunks",
                     "generation", "last_ingest", "stats", "follow_changes", "classified_allowed",
-                    "weak_line", "draft_share", "vectors_pending",
+                    "weak_line", "draft_share", "vectors_pending", "check",
                     # queue work for the import worker, whose job runs the guarded ingest/upload/complete_vectors
                     # (a person who may not is refused, and audited, before anything is queued)
                     "submit_ingest", "submit_upload", "submit_vectors", "import_jobs", "import_job"},
@@ -227,6 +229,15 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))
     change(KnowledgeBase, "complete_vectors", lambda: kb.complete_vectors())
+    change(KnowledgeBase, "backup", lambda: kb.backup(tmp_path / "备份"))
+
+    def restore() -> None:
+        try:
+            kb.restore(tmp_path / "备份")
+        except InvalidInput:  # a server's database is restored with its own tools (said in one line)
+            assert kb.on_server
+
+    change(KnowledgeBase, "restore", restore)
     expected = {(cls, name): action for cls, methods in MUTATIONS.items() for name, action in methods.items()}
     assert first == expected  # each change entered the guard first, under its own action
     assert record.unguarded_writes == []

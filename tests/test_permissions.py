@@ -15,6 +15,7 @@ import pytest
 from conftest import FakeEncoder
 from kb_fixtures import write_corpus
 
+from kb import maintenance
 from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, READ, ROLE_LABELS, ROLES, Actor, allowed
 from kb.errors import PermissionDenied
 from kb.library import KnowledgeBase
@@ -27,6 +28,7 @@ LEAST_ROLE = {
     "list.create": "organiser", "list.edit": "organiser", "list.delete": "organiser",
     "plan.create": "organiser", "plan.edit": "organiser", "plan.delete": "organiser",
     "session.edit": "organiser", "settings": "admin", "settings.read": "admin", "database.copy": "admin",
+    "database.backup": "admin", "database.restore": "admin",
     "settings.classified": "admin",
     "account.create": "admin", "account.edit": "admin", "account.password": "admin", "account.read": "admin",
     "account.own_password": "member", "audit.read": "admin",
@@ -98,6 +100,18 @@ def _copy(view: KnowledgeBase, w: World) -> tuple[Callable[[], object], Knowledg
     return (lambda: target.acting_as(view.actor).copy_from(w.source)), target
 
 
+def _restore(view: KnowledgeBase, w: World) -> tuple[Callable[[], object], KnowledgeBase]:
+    """Restoring replaces a whole knowledge base: the action lands in a fresh data folder, from the
+    backup of an empty one (so the audit log it ends with holds the restore's row alone)."""
+    backup = w.root.parent / "恢复用的备份"
+    if not backup.exists():
+        with KnowledgeBase(w.root.parent / "空知识库", encoder=FakeEncoder()) as empty:
+            maintenance.backup(empty.store, empty.data_dir, backup)  # below the guard: no audit row of its own
+    target = KnowledgeBase(w.root.parent / f"恢复{w.n()}", encoder=FakeEncoder())
+    w.opened.append(target)
+    return (lambda: target.acting_as(view.actor).restore(backup)), target
+
+
 # action -> (view, world) -> the call that performs it (anything it needs made is made first, as the
 # local administrator, before the call is returned), or (the call, the knowledge base it acts on)
 # when that is not the world's.
@@ -138,6 +152,8 @@ PERFORM: dict[str, Callable[[KnowledgeBase, World], object]] = {
     "plan.completion": lambda v, w: (lambda n: lambda: v.assessment.set_held(2031, 1, None, reset=n % 2 == 0))(w.n()),
     "assessment.rules": lambda v, w: (lambda n: lambda: v.assessment.set_rules(min_outputs=n % 5))(w.n()),
     "assessment.read": lambda v, w: lambda: v.assessment.group(2031),
+    "database.backup": lambda v, w: (lambda n: lambda: v.backup(w.root.parent / f"备份{n}"))(w.n()),
+    "database.restore": _restore,
 }
 
 

@@ -124,9 +124,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     query = AuditQuery(actor=args.user, action=args.action, since=args.since, until=args.until)
     with open_from_args(args) as kb:
         if args.csv:
-            from kb.export import write_file
+            from kb.export import suggested_filename, write_file
 
-            path = write_file(kb.audit.export_csv(query), args.csv)
+            path = write_file(kb.audit.export_csv(query), args.csv, suggested_filename("操作日志", "csv"))
             print(f"已导出 {path}")
             return 0
         entries = kb.audit.entries(query, limit=args.limit)

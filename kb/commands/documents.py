@@ -196,8 +196,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     with open_from_args(args) as kb:
-        d = kb.delete(args.doc)
-    print(f"已删除 {d.id} {d.title}")
+        d = kb.delete(args.doc, purge=args.purge)
+    print(f"已删除 {d.id} {d.title}" + ("，并已清除数据库中残留的文本" if args.purge else ""))
     return 0
 
 
@@ -287,6 +287,8 @@ def register(sub) -> None:
     p = sub.add_parser("delete", help="删除一篇文档")
     p.set_defaults(func=cmd_delete)
     p.add_argument("doc", help="文档编号、标题或文件名")
+    p.add_argument("--purge", action="store_true",
+                   help="彻底清除：学习清单中摘录的该文档段落一并清空，并整理数据库文件，不留已删文本")
 
     p = sub.add_parser("reindex", help="重新切分并重建索引（可换模型）")
     p.set_defaults(func=cmd_reindex)

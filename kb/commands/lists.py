@@ -85,11 +85,11 @@ def cmd_list_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_list_export(args: argparse.Namespace) -> int:
-    from kb.export import write_file
+    from kb.export import suggested_filename, write_file
 
     with open_from_args(args) as kb:
         data = kb.lists.export(args.name, args.format)
-    print(f"已导出 {write_file(data, args.output)}")
+    print(f"已导出 {write_file(data, args.output, suggested_filename(args.name, args.format))}")
     return 0
 
 
@@ -134,5 +134,5 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_list_export)
     p.add_argument("name")
     p.add_argument("--format", "-f", default="docx", help="docx | md | csv | pdf")
-    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件")
+    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（或文件夹：按清单名命名）")
 

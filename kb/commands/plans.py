@@ -198,11 +198,11 @@ def cmd_plan_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_export(args: argparse.Namespace) -> int:
-    from kb.export import write_file
+    from kb.export import suggested_filename, write_file
 
     with open_from_args(args) as kb:
         data = kb.plans.export(args.year, args.format, with_coverage=not args.no_coverage)
-    print(f"已导出 {write_file(data, args.output)}")
+    print(f"已导出 {write_file(data, args.output, suggested_filename(f'{args.year}年学习计划', args.format))}")
     return 0
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from kb.errors import InvalidInput, KBError
 from kb.export import csv, docx, markdown, pdf
 from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
 
@@ -81,9 +82,19 @@ def _write_atomically(data: bytes, path: Path) -> Path:
     return path
 
 
-def write_file(data: bytes, path: Path) -> Path:
-    """Write an exported file's bytes to path atomically and return path."""
-    return _write_atomically(data, path)
+def write_file(data: bytes, path: Path, name: str | None = None) -> Path:
+    """Write an exported file's bytes to path atomically and return the path written. `path` may be
+    an existing folder: the file then goes inside it, under `name` (see suggested_filename). A path
+    that cannot be written is one line saying what to check."""
+    path = Path(path)
+    if path.is_dir():
+        if name is None:
+            raise InvalidInput(f"{path} 是一个文件夹：请在其后写上要保存的文件名")
+        path = path / name
+    try:
+        return _write_atomically(data, path)
+    except OSError as e:
+        raise KBError(f"无法写入 {path}（{e.strerror or e}）：请检查路径是否正确、有无写入权限、磁盘是否已满") from e
 
 
 def export_list(lst: ExportList, fmt: str, path: Path) -> Path:

@@ -77,6 +77,7 @@ from kb.store.backend import Backend, ChangeFeed
 from kb.store.chunks import Chunks
 from kb.store.documents import Documents
 from kb.store.embeddings import Vectors
+from kb.store.health import Health
 from kb.store.ingest_runs import IngestRuns
 from kb.store.lists import ReadingListRows
 from kb.store.logins import LoginSessions
@@ -127,6 +128,7 @@ class Store:
         self.audit = AuditLog(backend)
         self.roots = ImportRoots(backend)
         self.roster = RosterRows(backend)
+        self.health = Health(backend)  # questions across the families for `kb check` (owns no table)
 
     def families(self) -> list[object]:
         """The record families, parents before children (a family's tables may refer to an earlier
@@ -188,12 +190,21 @@ class Store:
             generation = self.meta.bump_generation()
         return Committed(doc_id, old, removed, added, generation)
 
-    def delete_document(self, doc_id: str) -> tuple[list[int], int]:
-        """Delete a document and its chunks; returns (the chunk ids removed, the new generation)."""
+    def delete_document(self, doc_id: str, purge: bool = False) -> tuple[list[int], int]:
+        """Delete a document, its chunks and the vectors no other chunk uses; returns (the chunk ids
+        removed, the new generation). Reading-list items that named it stay, shown as deleted; with
+        `purge` the passages they copied are blanked too (their title and note stay)."""
         with self.transaction():
-            removed = self.chunks.ids_of(doc_id)
+            chunks = self.chunks.of(doc_id)
             self.documents.delete(doc_id)
-            return removed, self.meta.bump_generation()
+            self.embeddings.drop_unused_keys([c.embed_key for c in chunks])
+            if purge:
+                self.lists.forget_text_of(doc_id)
+            return [c.id for c in chunks], self.meta.bump_generation()
+
+    def reclaim_space(self) -> None:
+        """Rewrite the database so deleted rows leave no copy in free pages (outside any transaction)."""
+        self.backend.reclaim_space()
 
     def replace_chunks(self, doc_id: str, chunks: Sequence[Chunk], search_texts: Sequence[str],
                        embed_keys: Sequence[str]) -> tuple[list[int], list[int], int]:

@@ -7,6 +7,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 # A result row: read by column name only (row["id"], never row[0]); it also has keys(). sqlite3.Row
@@ -109,8 +110,13 @@ class Backend(ABC):
             try:
                 yield
             except BaseException:
-                self.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                self.execute(f"RELEASE SAVEPOINT {name}")
+                try:
+                    self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    self.execute(f"RELEASE SAVEPOINT {name}")
+                except Exception:  # noqa: BLE001, S110 - see below
+                    # The database already rolled the whole transaction back (SQLite does on a full disk
+                    # or an I/O error): the savepoint is gone, and the error to report is the first one.
+                    pass
                 raise
             finally:
                 self._tx.depth = depth
@@ -170,6 +176,24 @@ class Backend(ABC):
     @abstractmethod
     def split_script(self, script: str) -> list[str]:
         """A migration script as complete statements."""
+
+    # ---- upkeep (kb check, kb backup, kb restore, kb delete --purge) -------------------------------
+    def integrity_problems(self) -> list[str]:
+        """What the database's own consistency check finds wrong (empty: nothing). A server database
+        checks its pages itself; SQLite runs `PRAGMA integrity_check` and `foreign_key_check`."""
+        return []
+
+    def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole database to the file `target` (while others may
+        write). Only a single-file database can; a server's is backed up by its own tools."""
+        raise NotImplementedError
+
+    def restore_from(self, source: Path) -> None:
+        """Replace this database's contents with the copy in `source` (written by backup_to)."""
+        raise NotImplementedError
+
+    def reclaim_space(self) -> None:  # noqa: B027 - optional: a backend without free pages to clear
+        """Give the space of deleted rows back, so deleted text is not left in free pages (VACUUM)."""
 
     @abstractmethod
     def size_bytes(self) -> int:

@@ -34,6 +34,15 @@ class Vectors:
             [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
         )
 
+    def drop_unused_keys(self, keys: Sequence[str]) -> int:
+        """Forget the vectors (of any model) of these keys that no chunk uses any more; returns how many."""
+        dropped = 0
+        for part, marks in self.db.in_slices(list(dict.fromkeys(keys))):
+            dropped += self.db.execute(
+                f"DELETE FROM {self.table} WHERE key IN ({marks}) "
+                f"AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.embed_key = {self.table}.key)", part)
+        return dropped
+
     def drop_unused(self, keep_model: str) -> int:
         """Forget vectors no chunk uses or that belong to another model; returns how many."""
         return self.db.execute(

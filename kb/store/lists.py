@@ -136,6 +136,11 @@ class ReadingListRows:
             self._renumber(list_id, ids)
             return True
 
+    def forget_text_of(self, doc_id: str) -> int:
+        """Blank the passages items copied from a document being purged (title and note stay, so
+        the list still says what was there); returns how many items."""
+        return self.db.execute("UPDATE reading_list_items SET text = NULL WHERE doc_id = ?", (doc_id,))
+
     def repoint(self, old_doc_id: str, new_doc_id: str) -> None:
         """A file was replaced by a new version: its items follow it (inside the caller's transaction)."""
         self.db.execute("UPDATE reading_list_items SET doc_id = ? WHERE doc_id = ?", (new_doc_id, old_doc_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -122,6 +123,41 @@ class SqliteBackend(Backend):
     def columns(self, table: str) -> list[str]:
         return [row["name"] for row in self.fetch_all(f'PRAGMA table_info("{table}")')]
 
+    # ---- upkeep ---------------------------------------------------------------------------------
+    @_translated
+    def integrity_problems(self) -> list[str]:
+        problems = [row[0] for row in self.db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"]
+        problems += [f"表 {row[0]} 第 {row[1]} 行引用了不存在的 {row[2]} 记录"
+                     for row in self.db.execute("PRAGMA foreign_key_check").fetchall()]
+        return problems
+
+    @_translated
+    def backup_to(self, target: Path) -> None:
+        """SQLite's online backup API: a page-by-page copy that is consistent even while others write."""
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self.db.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+
+    @_translated
+    def restore_from(self, source: Path) -> None:
+        """The backup API the other way: the copy's pages replace this database's, under SQLite's own
+        locks (other connections see the restored contents on their next statement)."""
+        copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            copy.backup(self.db)
+        finally:
+            copy.close()
+
+    @_translated
+    def reclaim_space(self) -> None:
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL file held copies of the old pages too
+
     # ---- the rest -------------------------------------------------------------------------------
     def split_script(self, script: str) -> list[str]:
         out, pending = [], ""
@@ -148,8 +184,8 @@ class SqliteBackend(Backend):
             return Conflict(f"与已有记录冲突（{text}）")
         if "not a database" in lower or "malformed" in lower or "file is encrypted" in lower:
             return StoreDamaged(
-                f"{self.path} 不是有效的知识库数据库，或已损坏（{text}）："
-                "请用 --data 换一个数据目录，或从备份恢复该文件"
+                f"{self.path} 不是有效的知识库数据库，或已损坏（{text}）：请保留该文件原样，"
+                "运行 kb check 查看损坏情况，再用 kb restore 从备份恢复（或用 --data 换一个数据目录）"
             )
         if "disk is full" in lower or "database or disk is full" in lower:
             return StoreUnavailable(f"磁盘空间已满，无法写入知识库 {self.path}：请清理磁盘空间后重试")
@@ -162,3 +198,22 @@ class SqliteBackend(Backend):
         if isinstance(error, sqlite3.OperationalError) and ("i/o" in lower or "disk" in lower):
             return StoreUnavailable(f"读写知识库 {self.path} 时出错（{text}）：请检查磁盘后重试")
         return error
+
+
+def check_copy(path: Path) -> list[str]:
+    """What is wrong with a database file about to be restored (empty: a sound knowledge base copy),
+    read without changing it."""
+    if not path.is_file():
+        return [f"找不到 {path}"]
+    try:
+        copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            problems = [row[0] for row in copy.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"]
+            tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            copy.close()
+    except sqlite3.Error as e:
+        return [f"{path} 无法读取（{e}）"]
+    if not {"meta", "documents", "chunks"} <= tables:
+        problems.append(f"{path} 不是知识库数据库")
+    return problems
