@@ -11,9 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kb.access import Guard, mutation, restricted
+from kb.access import Guard, audited, mutation, restricted
 from kb.clock import now
 from kb.errors import InvalidInput, NotFound
+from kb.export import assessment as table
+from kb.export import report as rp
+from kb.export import volume
 from kb.plans import check_year
 from kb.records import (
     ABSENT,
@@ -32,6 +35,7 @@ from kb.records import (
     Member,
     MemberAssessment,
     MonthCompletion,
+    Plan,
     Session,
     SignIn,
     SignInSheet,
@@ -247,3 +251,56 @@ class Assessment:
             sessions=tuple(s.session for s in sheets), per_month=tuple(per_month),
             members=tuple(assess_member(m, sheets, outputs, rules) for m in members),
             outputs=tuple(outputs), rules=rules)
+
+    # ---- exports ---------------------------------------------------------------------------------------
+    @audited("export", target="year")
+    def export_table(self, year: int, fmt: str = "xlsx") -> bytes:
+        """The assessment table (考核评价表) as xlsx or csv; needs 查看考核结果; audited."""
+        renderers = {"xlsx": table.render_xlsx, "csv": table.render_csv}
+        key = fmt.strip().lower().lstrip(".")
+        if key not in renderers:
+            raise InvalidInput(f"不支持的考核评价表格式：{fmt}，可选：xlsx、csv")
+        data = renderers[key](self.group(year))
+        self.guard.note(f"考核评价表（{key}）")
+        return data
+
+    def _unit(self, year: int) -> tuple[Plan | None, str | None]:
+        plan_id = self.store.plans.id_of(year)
+        plan = self.store.plans.get(plan_id) if plan_id is not None else None
+        return plan, plan.unit if plan else None
+
+    def _sources(self, group: GroupAssessment) -> dict[str, volume.SourceFile]:
+        ids = [(s.doc_id, "会议纪要") for s in group.sessions] + [(o.doc_id, "学习成果") for o in group.outputs]
+        docs = self.store.documents.many([doc_id for doc_id, _ in ids])
+        return volume.sources_of([(d.id, d.title, d.path, d.content_hash, folder)
+                                  for doc_id, folder in ids if (d := docs.get(doc_id))])
+
+    @audited("export", target="year")
+    def export_volume(self, year: int, fmt: str = "docx") -> bytes:
+        """The annual archive volume (年度学习档案) as docx, pdf, or a zip holding both, the assessment
+        table and the source files of the sessions and study outputs; needs 查看考核结果; audited."""
+        key = fmt.strip().lower().lstrip(".")
+        if key not in ("docx", "pdf", "zip"):
+            raise InvalidInput(f"不支持的学习档案格式：{fmt}，可选：docx、pdf、zip")
+        group = self.group(year)
+        plan, unit = self._unit(group.year)
+        sources = self._sources(group)
+        report = volume.volume_report(group, plan, self.roster.sheets(group.year),
+                                      self.roster.makeups(group.year), sources, unit, self._today()[:10])
+        self.guard.note(f"年度学习档案（{key}）")
+        if key == "docx":
+            return rp.render_docx(report)
+        if key == "pdf":
+            return rp.render_pdf(report)
+        name = f"{group.year}年度学习档案"
+        return volume.render_zip({f"{name}.docx": rp.render_docx(report), f"{name}.pdf": rp.render_pdf(report),
+                                  f"{group.year}年考核评价表.xlsx": table.render_xlsx(group),
+                                  f"{group.year}年考核评价表.csv": table.render_csv(group)}, sources)
+
+    @audited("export", target="year")
+    def export_bulletin(self, year: int) -> bytes:
+        """The one-page 学习情况通报 for the higher committee as docx: counts and facts only; audited."""
+        group = self.group(year)
+        _, unit = self._unit(group.year)
+        self.guard.note("学习情况通报（docx）")
+        return rp.render_docx(volume.bulletin_report(group, unit, self._today()[:10]))

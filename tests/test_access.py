@@ -50,7 +50,8 @@ MUTATIONS = {
              "map_name": "roster.edit", "unmap_name": "roster.edit", "sign": "signin.edit",
              "record_makeup": "makeup.edit", "remove_makeup": "makeup.edit"},
     Outputs: {"attribute": "output.edit", "set_outcome": "output.edit", "forget": "output.edit"},
-    Assessment: {"set_rules": "assessment.rules", "set_held": "plan.completion", "group": "assessment.read"},
+    Assessment: {"set_rules": "assessment.rules", "set_held": "plan.completion", "group": "assessment.read",
+                 "export_table": "export", "export_volume": "export", "export_bulletin": "export"},
 }
 READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
@@ -225,6 +226,9 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(Assessment, "group", lambda: assessment.group(2024))
     kb.plans.create(2024, themes=["党风廉政建设"])
     change(Assessment, "set_held", lambda: assessment.set_held(2024, 1, None))
+    change(Assessment, "export_table", lambda: assessment.export_table(2024, "csv"))
+    change(Assessment, "export_volume", lambda: assessment.export_volume(2024, "docx"))
+    change(Assessment, "export_bulletin", lambda: assessment.export_bulletin(2024))
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))

@@ -50,7 +50,7 @@ def year_arg(value: str) -> int:
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", choices=["theory", "minutes"], help="只看理论文章或会议纪要")
+    parser.add_argument("--kind", choices=["theory", "minutes", "output"], help="只看理论文章、会议纪要或学习成果")
     parser.add_argument("--since", type=date_arg, help="起始日期，如 2024-01-01")
     parser.add_argument("--until", type=date_arg, help="截止日期，如 2024-12-31")
     parser.add_argument("--tag", action="append", help="标签（可重复，满足任一即可）")
