@@ -10,7 +10,7 @@ from kb.access import Guard, audited, mutation
 from kb.drafting import choose
 from kb.errors import Conflict, InvalidInput, NotFound
 from kb.export import render_list
-from kb.export.model import ExportList, from_reading_list
+from kb.export.model import ExportList, SessionHeader, from_reading_list
 from kb.records import CHANGED, MISSING, OK, Filters, Hit, NewReadingItem, ReadingItem, ReadingList
 
 if TYPE_CHECKING:
@@ -19,11 +19,13 @@ if TYPE_CHECKING:
 Search = Callable[..., list[Hit]]  # search(query, *, k, filters, per_doc) -> hits
 
 
-def export_model(store: Store, lst: ReadingList) -> ExportList:
-    """The list as the export renderers' model, its 公文 items cited with their 发文字号."""
+def export_model(store: Store, lst: ReadingList, *, unit: str | None = None,
+                 session: SessionHeader | None = None) -> ExportList:
+    """The list as the export renderers' model, its 公文 items cited with their 发文字号, with the
+    optional issuing unit and session header."""
     docs = store.documents.many([item.doc_id for item in lst.items])
     numbers = {doc_id: doc.gongwen.number for doc_id, doc in docs.items() if doc.gongwen and doc.gongwen.number}
-    return from_reading_list(lst, numbers)
+    return from_reading_list(lst, numbers, unit=unit, session=session)
 
 
 def item_status(item: ReadingItem, text: str) -> ReadingItem:
@@ -83,10 +85,11 @@ class ReadingLists:
         return list_id, item
 
     @audited("export", target="name")
-    def export(self, name: str, fmt: str) -> bytes:
-        """The list as a file to hand out (docx, md, csv or pdf); the export is audited."""
+    def export(self, name: str, fmt: str, *, unit: str | None = None, session: SessionHeader | None = None) -> bytes:
+        """The list as a file to hand out (docx, md, csv or pdf), with an optional issuing unit and
+        session header (时间/地点/主持/参加范围); the export is audited."""
         try:
-            data = render_list(export_model(self.store, self.get(name)), fmt)
+            data = render_list(export_model(self.store, self.get(name), unit=unit, session=session), fmt)
         except ValueError as e:
             raise InvalidInput(str(e)) from e
         self.guard.note(f"学习清单（{fmt}）")

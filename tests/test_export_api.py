@@ -48,10 +48,10 @@ def test_export_writes_atomically_and_replaces(tmp_path):
     target = tmp_path / "sub" / "清单.md"
     assert export_list(demo_list(), "md", target) == target
     first = target.read_bytes()
-    renamed = replace(demo_list(), name="另一份清单")
+    renamed = replace(demo_list(), name="另一份学习清单")
     export_list(renamed, "md", target)
     assert target.read_bytes() != first
-    assert "另一份清单" in target.read_text(encoding="utf-8")
+    assert "关于另一份的学习材料" in target.read_text(encoding="utf-8")
     assert os.listdir(target.parent) == ["清单.md"]  # no temporary file left behind
 
 

@@ -31,19 +31,18 @@ def test_list_docx_reads_back_with_items_citations_and_notes(tmp_path):
     doc = Document(str(path))
     texts = _texts(doc)
     first, minutes, deleted = demo_items()
-    assert texts[0] == "《示例清单》学习材料清单"
+    assert texts[0] == "关于示例的学习材料"
     assert doc.paragraphs[0].style.name == "Title"
-    assert any("学习主题：加强理论武装" in t and "2024年3月18日" in t for t in texts)
+    assert any("编制日期：2024年3月18日" in t for t in texts)
     assert any("共收录学习材料3项" in t for t in texts)
     assert _in_order(texts, [
         "1. 关于加强理论学习的若干意见",
-        "（来源：《关于加强理论学习的若干意见》，2024-03-18，第3-4页，"
-        "一、充分认识理论学习的重要意义 > （二）坚持学以致用）",
+        "来源：2024年3月18日，第3-4页，一、充分认识理论学习的重要意义 > （二）坚持学以致用",
         "理论学习要同推动工作结合起来，做到学思用贯通、知信行统一。",
         "要把学习成效转化为推动高质量发展的实际行动",
         "【导读】重点把握“学思用贯通、知信行统一”的要求。",
         "2. 第3次集体学习会议纪要",
-        "类型：会议纪要",
+        "来源：会议纪要，2024年3月，第1页",
         "会议强调，各支部要结合实际制定学习计划",
         "【导读】了解本单位学习安排。",
         "3. 学习笔记汇编（第一辑）（原文已删除）",
@@ -65,13 +64,14 @@ def _east_asia(rpr) -> str | None:
 
 def test_docx_sets_east_asian_fonts_on_styles_and_runs():
     doc = Document(io.BytesIO(render_list(demo_list(), "docx")))
-    assert _east_asia(doc.styles["Normal"].element.rPr) == "宋体"
-    for name in ("Title", "Heading 1", "Heading 2"):
+    # The 公文 fonts: 方正小标宋 title, 黑体 headings, 仿宋 body.
+    assert _east_asia(doc.styles["Normal"].element.rPr) == "仿宋_GB2312"
+    for name, font in (("Title", "方正小标宋简体"), ("Heading 1", "黑体"), ("Heading 2", "黑体")):
         rpr = doc.styles[name].element.rPr
-        assert _east_asia(rpr) == "黑体"
+        assert _east_asia(rpr) == font
         assert rpr.find(qn("w:rFonts")).get(qn("w:eastAsiaTheme")) is None  # theme would override
     run_fonts = {_east_asia(run._r.rPr) for p in doc.paragraphs for run in p.runs if run._r.rPr is not None}
-    assert {"宋体", "仿宋_GB2312", "黑体"} <= run_fonts
+    assert {"仿宋_GB2312", "黑体"} <= run_fonts
     passage = next(p for p in doc.paragraphs if p.text.startswith("会议强调"))
     assert _east_asia(passage.runs[0]._r.rPr) == "仿宋_GB2312"
 
@@ -99,8 +99,7 @@ def test_plan_docx_has_all_twelve_months_in_table_and_sections(tmp_path):
     path = export_plan(demo_plan(), "docx", tmp_path / "计划.docx")
     doc = Document(str(path))
     texts = _texts(doc)
-    assert texts[0] == "2025年度理论学习中心组学习计划"
-    assert "示例单位理论学习中心组" in texts
+    assert texts[:2] == ["示例单位理论学习中心组", "2025年度理论学习中心组学习计划"]
     assert "【全年学习主线】以学促干、学用结合" in texts
     table = doc.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["月份", "学习主题", "学习形式", "学习材料"]
@@ -108,18 +107,18 @@ def test_plan_docx_has_all_twelve_months_in_table_and_sections(tmp_path):
     march = table.rows[3].cells
     assert march[1].text == "第3专题：理论学习与工作实践"
     assert march[2].text == "专题党课"
-    assert "《关于加强理论学习的若干意见》（第3-4页）" in march[3].text
-    assert "《第3次集体学习会议纪要》（第1页）" in march[3].text
-    month_headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert [h.split("：")[0] for h in month_headings] == [f"{m}月" for m in range(1, 13)]
-    march = ["3月：第3专题", "【往期学习】", "· 2024-03-18 第3次集体学习：加强理论学习", "4月："]
+    assert march[3].text == "《关于加强理论学习的若干意见》\n《第3次集体学习会议纪要》"  # the table names them
+    month_headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 3"]
+    assert [h.split("　")[0] for h in month_headings] == [f"{m}月" for m in range(1, 13)]
+    march = ["3月　第3专题：理论学习与工作实践（专题党课）", "1. 《关于加强理论学习的若干意见》（第3-4页）　导读：",
+             "往期学习：2024-03-18 第3次集体学习：加强理论学习", "4月　"]
     assert _in_order(texts, march)
-    assert _in_order(texts, ["6月：", "【备注】结合年中工作总结开展", "7月："])
+    assert _in_order(texts, ["6月　", "备注：结合年中工作总结开展", "7月　"])
 
 
 def test_plan_docx_uses_given_title_and_sorts_months():
     plan = demo_plan()
     shuffled = replace(plan, title="某某党委2025年理论学习安排", months=tuple(reversed(plan.months)))
     doc = Document(io.BytesIO(render_plan(shuffled, "docx")))
-    assert doc.paragraphs[0].text == "某某党委2025年理论学习安排"
+    assert doc.paragraphs[1].text == "某某党委2025年理论学习安排"
     assert [row.cells[0].text for row in doc.tables[0].rows[1:]] == [f"{m}月" for m in range(1, 13)]

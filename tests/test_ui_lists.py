@@ -126,7 +126,7 @@ def test_export_each_format(filled, downloads, fmt):
     no_errors(at)
     button = at.get("download_button")[0]
     assert lists_page.FORMAT_LABELS[fmt] in button.label
-    name = f"第一次学习-学习材料清单.{fmt}"
+    name = f"关于第一次学习的学习材料.{fmt}"  # the plain title, not "…-学习材料清单"
     data = downloads[name]
     if fmt == "docx":
         with zipfile.ZipFile(io.BytesIO(data)) as docx:

@@ -85,11 +85,13 @@ def cmd_list_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_list_export(args: argparse.Namespace) -> int:
-    from kb.export import suggested_filename, write_file
+    from kb.export import SessionHeader, list_title, suggested_filename, write_file
 
+    session = SessionHeader(time=args.time or "", place=args.place or "", host=args.host or "",
+                            audience=args.audience or "")
     with open_from_args(args) as kb:
-        data = kb.lists.export(args.name, args.format)
-    print(f"已导出 {write_file(data, args.output, suggested_filename(args.name, args.format))}")
+        data = kb.lists.export(args.name, args.format, unit=args.unit, session=session)
+    print(f"已导出 {write_file(data, args.output, suggested_filename(list_title(args.name), args.format))}")
     return 0
 
 
@@ -135,4 +137,9 @@ def register(sub) -> None:
     p.add_argument("name")
     p.add_argument("--format", "-f", default="docx", help="docx | md | csv | pdf")
     p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（或文件夹：按清单名命名）")
+    p.add_argument("--unit", help="标题上方的发文单位，如“中共某某县委理论学习中心组”（可选）")
+    p.add_argument("--time", help="学习时间，印在标题下（可选）")
+    p.add_argument("--place", help="学习地点（可选）")
+    p.add_argument("--host", help="主持人（可选）")
+    p.add_argument("--audience", help="参加范围（可选）")
 

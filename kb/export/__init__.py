@@ -11,10 +11,12 @@ from typing import TypeVar
 
 from kb.errors import InvalidInput, KBError
 from kb.export import csv, docx, markdown, pdf
-from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
+from kb.export.labels import list_title
+from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth, SessionHeader
 
 __all__ = [
     "LIST_FORMATS", "PLAN_FORMATS", "MIME_TYPES", "ExportItem", "ExportList", "ExportPlan", "PlanMonth",
+    "SessionHeader", "list_title",
     "export_list", "export_plan", "render_list", "render_plan", "suggested_filename", "write_file",
 ]
 
@@ -111,6 +113,6 @@ _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def suggested_filename(stem: str, fmt: str) -> str:
-    """A download file name such as "党的创新理论-学习材料清单.docx", safe on Windows too."""
+    """A download file name such as "关于党的创新理论的学习材料.docx", safe on Windows too."""
     clean = _UNSAFE_NAME.sub("_", stem).strip(" ._") or "导出"
     return f"{clean[:80]}.{fmt.strip().lower().lstrip('.')}"

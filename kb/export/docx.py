@@ -1,4 +1,10 @@
-"""Word (.docx) rendering of reading lists and year plans, laid out like an official document."""
+"""Word (.docx) rendering of reading lists and year plans, laid out like an official document.
+
+Fonts are named as GB/T 9704 has them (方正小标宋简体 for the title, 黑体 for headings, 仿宋_GB2312 for
+the body); Word and LibreOffice substitute installed ones where those are missing. Line breaking
+follows the Chinese rules (no line starts with ，。、；：？！）》” …): both apply them to East Asian
+text by default (w:kinsoku), and the document says its language is zh-CN so they know which set.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ LATIN = "Times New Roman"
 SONG = "宋体"
 FANGSONG = "仿宋_GB2312"
 HEI = "黑体"
+XIAOBIAOSONG = "方正小标宋简体"
 META_GREY = RGBColor(0x59, 0x59, 0x59)
 
 # GB/T 9704 (党政机关公文格式): A4, top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
@@ -56,24 +63,24 @@ def _style_document(doc: DocxDocument) -> None:
     section.top_margin, section.bottom_margin = Cm(PAGE["top"]), Cm(PAGE["bottom"])
     section.left_margin, section.right_margin = Cm(PAGE["left"]), Cm(PAGE["right"])
     normal = doc.styles["Normal"]
-    normal.font.size = Pt(12)
+    normal.font.size = Pt(14)
     rpr = normal.element.get_or_add_rPr()
-    _set_fonts(rpr, SONG)
+    _set_fonts(rpr, FANGSONG)
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
     lang.set(qn("w:eastAsia"), "zh-CN")
     normal.paragraph_format.line_spacing = 1.35
-    for name, size in (("Title", 20), ("Heading 1", 16), ("Heading 2", 14)):
+    for name, size in (("Title", 22), ("Heading 1", 16), ("Heading 2", 14), ("Heading 3", 12)):
         style = doc.styles[name]
-        _set_fonts(style.element.get_or_add_rPr(), HEI)
+        _set_fonts(style.element.get_or_add_rPr(), XIAOBIAOSONG if name == "Title" else HEI)
         style.font.size = Pt(size)
         style.font.bold = False  # 黑体 is heavy already; a faux bold smears it
         style.font.italic = False
         style.font.color.rgb = RGBColor(0, 0, 0)
-        style.paragraph_format.space_before = Pt(12 if name != "Title" else 0)
-        style.paragraph_format.space_after = Pt(6)
+        style.paragraph_format.space_before = Pt({"Title": 0, "Heading 3": 6}.get(name, 12))
+        style.paragraph_format.space_after = Pt(2 if name == "Heading 3" else 6)
     title = doc.styles["Title"]
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     # The default Title style draws a blue rule under the text; official documents have none.
@@ -119,11 +126,17 @@ def _to_bytes(doc: DocxDocument) -> bytes:
     return buffer.getvalue()
 
 
-def _meta_line(doc: DocxDocument, text: str, center: bool = False) -> None:
+def _meta_line(doc: DocxDocument, text: str, center: bool = False, size: float = 12) -> None:
     paragraph = doc.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(paragraph, text, size=10.5, color=META_GREY)
+    _run(paragraph, text, font=FANGSONG, size=size, color=META_GREY)
+
+
+def _centered(doc: DocxDocument, text: str, font: str, size: float) -> None:
+    paragraph = doc.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(paragraph, text, font=font, size=size)
 
 
 def _body(doc: DocxDocument, text: str, font: str = FANGSONG, size: float = 14) -> None:
@@ -134,16 +147,21 @@ def _body(doc: DocxDocument, text: str, font: str = FANGSONG, size: float = 14) 
 
 def _labelled(doc: DocxDocument, label: str, text: str) -> None:
     paragraph = doc.add_paragraph()
-    _run(paragraph, f"【{label}】", font=HEI, size=12)
-    _run(paragraph, text, size=12)
+    _run(paragraph, f"【{label}】", font=HEI, size=14)
+    _run(paragraph, text, font=FANGSONG, size=14)
+
+
+def _head(doc: DocxDocument, unit: str | None, title: str) -> None:
+    if labels.clean_text(unit):
+        _centered(doc, labels.clean_text(unit), HEI, 16)
+    doc.add_heading(title, level=0)
 
 
 def _item(doc: DocxDocument, item: ExportItem) -> None:
     doc.add_heading(labels.item_heading(item), level=2)
-    meta = [f"类型：{labels.kind_label(item.kind)}"]
-    meta += [text for text in (labels.clean_text(item.date), labels.page_label(item)) if text]
-    _meta_line(doc, "　".join(meta))
-    _meta_line(doc, labels.citation(item))
+    source = labels.source_line(item)
+    if source:
+        _meta_line(doc, source)
     passage = labels.paragraphs(item.text)
     for line in passage or [labels.passage_placeholder(item)]:
         _body(doc, line)
@@ -153,18 +171,16 @@ def _item(doc: DocxDocument, item: ExportItem) -> None:
 
 
 def render_list(lst: ExportList) -> bytes:
-    """A 学习材料清单 as .docx bytes."""
+    """A 学习材料 handout as .docx bytes."""
     title = labels.list_title(lst)
     doc = _new_document(title, labels.clean_text(lst.topic))
-    doc.add_heading(title, level=0)
-    header = []
-    if labels.clean_text(lst.topic):
-        header.append(f"学习主题：{labels.clean_text(lst.topic)}")
-    header.append(f"编制日期：{labels.chinese_date(lst.created)}")
-    _meta_line(doc, "　　".join(header), center=True)
+    _head(doc, lst.unit, title)
+    for line in labels.session_lines(lst.session):
+        _centered(doc, line, FANGSONG, 14)
+    _meta_line(doc, f"编制日期：{labels.chinese_date(lst.created)}", center=True, size=12)
     for line in labels.paragraphs(lst.description):
-        _body(doc, line, font=SONG, size=12)
-    _body(doc, labels.list_intro(lst), font=SONG, size=12)
+        _body(doc, line)
+    _body(doc, labels.list_intro(lst))
     for item in lst.items:
         _item(doc, item)
     return _to_bytes(doc)
@@ -177,7 +193,7 @@ def _cell(cell: _Cell, lines: list[str], header: bool = False) -> None:
         paragraph.paragraph_format.line_spacing = 1.15
         if header:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, line, font=HEI if header else SONG, size=10.5)
+        _run(paragraph, line, font=HEI if header else FANGSONG, size=10.5)
 
 
 def _row_flag(row: _Row, flag: str) -> None:
@@ -187,7 +203,7 @@ def _row_flag(row: _Row, flag: str) -> None:
     row._tr.get_or_add_trPr().append(node)
 
 
-PLAN_COLUMNS = (("月份", 1.6), ("学习主题", 4.6), ("学习形式", 2.4), ("学习材料", 7.0))
+PLAN_COLUMNS = (("月份", 1.4), ("学习主题", 4.0), ("学习形式", 2.0), ("学习材料", 8.2))
 
 
 def _plan_table(doc: DocxDocument, months: list[PlanMonth]) -> None:
@@ -210,51 +226,47 @@ def _plan_table(doc: DocxDocument, months: list[PlanMonth]) -> None:
             [labels.month_label(month)],
             [labels.clean_text(month.theme)],
             [labels.clean_text(month.format)],
-            [labels.reading_line(item) for item in month.readings] or ["（待定）"],
+            [labels.short_title(item) for item in month.readings] or ["（待定）"],
         ]
         for cell, lines, (_, width) in zip(cells, values, PLAN_COLUMNS, strict=True):
             cell.width = Cm(width)
             _cell(cell, lines)
 
 
+def _line(doc: DocxDocument, text: str, size: float = 10.5) -> None:
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.left_indent = Pt(24)
+    paragraph.paragraph_format.first_line_indent = Pt(-12)
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.1
+    _run(paragraph, text, font=FANGSONG, size=size)
+
+
 def _plan_month(doc: DocxDocument, month: PlanMonth) -> None:
-    doc.add_heading(f"{labels.month_label(month)}：{labels.clean_text(month.theme)}", level=2)
-    _labelled(doc, "学习形式", labels.clean_text(month.format))
-    if month.readings:
-        _labelled(doc, "学习材料", "")
-        for item in month.readings:
-            paragraph = doc.add_paragraph()
-            paragraph.paragraph_format.left_indent = Pt(24)
-            _run(paragraph, labels.item_heading(item), size=12)
-            _run(paragraph, labels.citation(item), size=10.5, color=META_GREY)
-            note = labels.clean_text(item.note)
-            if note:
-                _run(paragraph, f"　导读：{note}", size=10.5)
-    else:
-        _labelled(doc, "学习材料", "（待定）")
-    if month.coverage:
-        _labelled(doc, "往期学习", "")
-        for line in month.coverage:
-            paragraph = doc.add_paragraph()
-            paragraph.paragraph_format.left_indent = Pt(24)
-            _run(paragraph, f"· {labels.clean_text(line)}", size=10.5, color=META_GREY)
-    note = labels.clean_text(month.note)
-    if note:
-        _labelled(doc, "备注", note)
+    """A month as a short list: its heading, one line per reading (with its 导读), past coverage, note."""
+    doc.add_heading(labels.month_heading(month), level=3)
+    for item in month.readings:
+        note = labels.clean_text(item.note)
+        _line(doc, labels.reading_line(item) + (f"　导读：{note}" if note else ""))
+    if not month.readings:
+        _line(doc, "学习材料待定")
+    coverage = labels.coverage_line(month)
+    if coverage:
+        _line(doc, coverage)
+    if labels.clean_text(month.note):
+        _line(doc, f"备注：{labels.clean_text(month.note)}")
 
 
 def render_plan(plan: ExportPlan) -> bytes:
-    """A 年度学习计划 as .docx bytes: an overview table, then one section per month."""
+    """A 年度学习计划 as .docx bytes: one table for the year, then each month's readings as a short list."""
     title = labels.plan_title(plan)
     doc = _new_document(title, labels.clean_text(plan.main_line))
-    doc.add_heading(title, level=0)
-    if labels.clean_text(plan.unit):
-        _meta_line(doc, labels.clean_text(plan.unit), center=True)
+    _head(doc, plan.unit, title)
     _labelled(doc, "全年学习主线", labels.clean_text(plan.main_line))
     months = labels.sorted_months(plan)
-    doc.add_heading("一、学习安排总表", level=1)
+    doc.add_heading("一、全年学习安排", level=1)
     _plan_table(doc, months)
-    doc.add_heading("二、各月学习安排", level=1)
+    doc.add_heading("二、各月学习材料", level=1)
     for month in months:
         _plan_month(doc, month)
     return _to_bytes(doc)

@@ -1,4 +1,10 @@
-"""Find and register a CJK font for PDF output: an embedded TrueType font when one is installed."""
+"""Find and register CJK fonts for PDF output: the 公文 fonts where installed, else embeddable free ones.
+
+GB/T 9704 sets the title in 方正小标宋, headings in 黑体 and the body in 仿宋_GB2312. Each role looks
+for those first, then for a free TrueType font of the same style (AR PL UMing, a Song/Ming serif, for
+the title and body; WenQuanYi Zen Hei, a Hei sans, for headings), then for any CJK TrueType font,
+and last for reportlab's built-in STSong-Light (a serif the reader supplies, not embedded).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ CANDIDATES: tuple[tuple[str, int], ...] = (
     ("wqy-microhei.ttc", 0),
     ("DroidSansFallbackFull.ttf", 0),
     ("DroidSansFallback.ttf", 0),
-    ("uming.ttc", 0),
+    ("uming.ttc", 0),  # index 0: AR PL UMing CN (simplified forms)
     ("ukai.ttc", 0),
     ("simsun.ttc", 0),  # Windows
     ("simhei.ttf", 0),
@@ -58,9 +64,10 @@ class CJKFont:
     path: Path | None = None
 
 
-def find_font_files(dirs: tuple[Path, ...] = FONT_DIRS) -> list[tuple[Path, int]]:
+def find_font_files(dirs: tuple[Path, ...] = FONT_DIRS,
+                    candidates: tuple[tuple[str, int], ...] = CANDIDATES) -> list[tuple[Path, int]]:
     """Installed candidate font files under dirs, in preference order."""
-    wanted = {name.lower(): (rank, index) for rank, (name, index) in enumerate(CANDIDATES)}
+    wanted = {name.lower(): (rank, index) for rank, (name, index) in enumerate(candidates)}
     found: list[tuple[int, Path, int]] = []
     for folder in dirs:
         if not folder.is_dir():
@@ -88,6 +95,55 @@ def _register_truetype(path: Path, index: int) -> CJKFont | None:
         except (TTFError, OSError):  # CFF outlines, a damaged file, no permission: try the next
             return None
     return CJKFont(name, embedded=True, path=path)
+
+
+TITLE, HEADING, BODY = "title", "heading", "body"
+# The 公文 fonts' usual file names (Windows, 方正's own installers), then free fonts of the same style.
+ROLE_CANDIDATES: dict[str, tuple[tuple[str, int], ...]] = {
+    TITLE: (("FZXBSJW.TTF", 0), ("方正小标宋简体.ttf", 0), ("方正小标宋_GBK.ttf", 0), ("FZXBSK.TTF", 0),
+            ("uming.ttc", 0), ("simsun.ttc", 0)),
+    HEADING: (("simhei.ttf", 0), ("黑体.ttf", 0), ("wqy-zenhei.ttc", 0), ("wqy-microhei.ttc", 0)),
+    BODY: (("仿宋_GB2312.ttf", 0), ("FangSong_GB2312.ttf", 0), ("simfang.ttf", 0), ("STFANGSO.TTF", 0),
+           ("uming.ttc", 0), ("simsun.ttc", 0)),
+}
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """The fonts of a printed handout, by role."""
+
+    title: CJKFont
+    heading: CJKFont
+    body: CJKFont
+
+    @classmethod
+    def uniform(cls, font: CJKFont) -> FontSet:
+        return cls(font, font, font)
+
+    def all(self) -> tuple[CJKFont, ...]:
+        return (self.title, self.heading, self.body)
+
+
+def _first_usable(candidates: tuple[tuple[str, int], ...], dirs: tuple[Path, ...]) -> CJKFont | None:
+    for path, index in find_font_files(dirs, candidates):
+        font = _register_truetype(path, index)
+        if font is not None:
+            return font
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def cjk_fonts(dirs: tuple[Path, ...] = FONT_DIRS) -> FontSet:
+    """The best installed font for each role (title, heading, body); cached, as the lookup walks the disk."""
+    any_font = cjk_font(dirs)
+
+    def pick(role: str) -> CJKFont:
+        found = _first_usable(ROLE_CANDIDATES[role], dirs)
+        if found is not None:
+            return found
+        return any_font if any_font.embedded or role == HEADING else fallback_font()  # STSong is a serif
+
+    return FontSet(title=pick(TITLE), heading=pick(HEADING), body=pick(BODY))
 
 
 @functools.lru_cache(maxsize=8)

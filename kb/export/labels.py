@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth
+from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth, SessionHeader
 from kb.kinds import KIND_LABELS
 
 MISSING_MARK = "（原文已删除）"
@@ -87,16 +87,54 @@ def item_heading(item: ExportItem) -> str:
 
 
 def chinese_date(iso: str) -> str:
-    """"2024-03-18" -> "2024年3月18日"; anything unparsable is shown as given."""
+    """"2024-03-18" -> "2024年3月18日", "2024-03" -> "2024年3月", "2024" -> "2024年"; anything
+    unparsable is shown as given."""
+    iso = clean_text(iso)
+    if re.fullmatch(r"\d{4}", iso):
+        return f"{iso}年"
+    if re.fullmatch(r"\d{4}-\d{2}", iso):
+        return f"{iso[:4]}年{int(iso[5:])}月"
     try:
         day = date.fromisoformat(iso[:10])
     except ValueError:
-        return clean_text(iso)
+        return iso
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def list_title(lst: ExportList) -> str:
-    return f"《{clean_text(lst.name)}》学习材料清单"
+_MONTH_PREFIX = re.compile(r"^\d{4}年\d{1,2}月\s*")
+_LIST_SUFFIX = re.compile(r"(?:学习材料清单|学习清单|学习材料|材料清单|清单)$")
+
+
+def list_subject(name: str) -> str:
+    """What a list is about, from its name: "2026年3月 党风廉政建设" and "党风廉政建设学习清单" are both
+    about 党风廉政建设 (the month goes in the session header, the kind of document in the title)."""
+    subject = _LIST_SUFFIX.sub("", _MONTH_PREFIX.sub("", clean_text(name))).strip(" -—_·")
+    return subject or clean_text(name)
+
+
+def list_title(lst: ExportList | str) -> str:
+    """The handout's plain title, "关于党风廉政建设的学习材料" (a name given as "关于……的学习材料" is kept)."""
+    subject = list_subject(lst if isinstance(lst, str) else lst.name)
+    if subject.startswith("关于") and subject.endswith("的学习材料"):
+        return subject
+    return f"{subject}的学习材料" if subject.startswith("关于") else f"关于{subject}的学习材料"
+
+
+def session_lines(session: SessionHeader | None) -> list[str]:
+    """"时间：…", "地点：…", "主持：…", "参加范围：…" for the parts given."""
+    if session is None:
+        return []
+    parts = (("时间", session.time), ("地点", session.place), ("主持", session.host), ("参加范围", session.audience))
+    return [f"{label}：{clean_text(value)}" for label, value in parts if clean_text(value)]
+
+
+def source_line(item: ExportItem) -> str:
+    """The one line saying where an item comes from, the title left to the heading above it:
+    "来源：中发〔2024〕3号，2024年3月18日，第3页，一、… > （二）…"; empty when nothing is known."""
+    parts = [clean_text(item.doc_number), "会议纪要" if item.kind == "minutes" else "",
+             chinese_date(item.date) if item.date else "", page_label(item), section_label(item)]
+    known = [part for part in parts if part]
+    return "来源：" + "，".join(known) if known else ""
 
 
 def list_intro(lst: ExportList) -> str:
@@ -120,6 +158,24 @@ def month_label(month: PlanMonth) -> str:
 
 def sorted_months(plan: ExportPlan) -> list[PlanMonth]:
     return sorted(plan.months, key=lambda month: month.month)
+
+
+def month_heading(month: PlanMonth) -> str:
+    """"3月　党风廉政建设（专题研讨）"."""
+    fmt = clean_text(month.format)
+    return f"{month_label(month)}　{clean_text(month.theme)}" + (f"（{fmt}）" if fmt else "")
+
+
+def coverage_line(month: PlanMonth) -> str:
+    """Past sessions on the month's theme, on one line: "往期学习：2024-03-19 …；2025-10-28 …"."""
+    lines = [clean_text(line) for line in month.coverage if clean_text(line)]
+    return "往期学习：" + "；".join(lines) if lines else ""
+
+
+def short_title(item: ExportItem) -> str:
+    """"《在发展中保障和改善民生》": the title without its subtitle (after ——), for the year's table."""
+    title = clean_text(item.title).split("——")[0].strip() or clean_text(item.title)
+    return f"《{title}》" + (MISSING_MARK if item.missing else "")
 
 
 def reading_line(item: ExportItem) -> str:

@@ -26,6 +26,16 @@ class ExportItem:
 
 
 @dataclass(frozen=True)
+class SessionHeader:
+    """The optional header of a handout for one study session (each part left out when empty)."""
+
+    time: str = ""  # 时间, e.g. "2026年3月18日上午9:00"
+    place: str = ""  # 地点
+    host: str = ""  # 主持
+    audience: str = ""  # 参加范围
+
+
+@dataclass(frozen=True)
 class ExportList:
     """A reading list (学习材料清单) ready to render."""
 
@@ -34,6 +44,8 @@ class ExportList:
     description: str | None
     created: str  # ISO date
     items: tuple[ExportItem, ...]
+    unit: str | None = None  # the issuing unit printed above the title (optional)
+    session: SessionHeader | None = None  # 时间/地点/主持/参加范围 (optional)
 
 
 @dataclass(frozen=True)
@@ -59,11 +71,14 @@ class ExportPlan:
     months: tuple[PlanMonth, ...]
 
 
-def from_reading_list(lst: ReadingList, numbers: Mapping[str, str] | None = None) -> ExportList:
+def from_reading_list(lst: ReadingList, numbers: Mapping[str, str] | None = None, *, unit: str | None = None,
+                      session: SessionHeader | None = None) -> ExportList:
     """The reading list as the export renderers' plain model; `numbers` gives the 发文字号 of the
-    items' documents that are 公文, by document id."""
+    items' documents that are 公文, by document id; `unit` and `session` the optional header."""
     numbers = numbers or {}
     return ExportList(
+        unit=(unit or "").strip() or None,
+        session=session,
         name=lst.name,
         topic=lst.topic,
         description=lst.description,

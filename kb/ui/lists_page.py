@@ -7,7 +7,7 @@ import html
 import streamlit as st
 
 from kb.errors import KBError
-from kb.export import LIST_FORMATS, MIME_TYPES, suggested_filename
+from kb.export import LIST_FORMATS, MIME_TYPES, SessionHeader, list_title, suggested_filename
 from kb.library import KnowledgeBase
 from kb.presets import load_presets, preset
 from kb.records import CHANGED, MISSING, Filters, ReadingItem, ReadingList, page_range
@@ -181,13 +181,27 @@ def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
                        on_click=_safely, args=(kb.lists.remove, lst.name, item.id), kwargs={"done": "已移除"})
 
 
+def export_header() -> tuple[str, SessionHeader]:
+    """The optional issuing unit and session header printed on the handout."""
+    with st.expander("抬头（可选）：发文单位、学习时间、地点、主持、参加范围"):
+        unit = st.text_input("发文单位", key="export_unit", placeholder="如：中共某某县委理论学习中心组")
+        c1, c2 = st.columns(2)
+        time = c1.text_input("时间", key="export_time", placeholder="如：2026年3月18日上午9:00")
+        place = c2.text_input("地点", key="export_place", placeholder="如：县委常委会议室")
+        host = c1.text_input("主持", key="export_host")
+        audience = c2.text_input("参加范围", key="export_audience", placeholder="如：县委理论学习中心组成员")
+    return unit, SessionHeader(time=time, place=place, host=host, audience=audience)
+
+
 def export_bar(kb: KnowledgeBase, lst: ReadingList) -> None:
+    unit, session = export_header()
     left, right = st.columns([2, 1])
     fmt = left.segmented_control("导出格式", list(LIST_FORMATS), default="docx", required=True, key="export_fmt",
                                  format_func=lambda f: FORMAT_LABELS.get(f, f)) or "docx"
     # Made when the button is clicked (and only then audited as an export), for whoever clicked it.
-    right.download_button(f"下载 {FORMAT_LABELS.get(fmt, fmt)}", data=lambda: kb.lists.export(lst.name, fmt),
-                          file_name=suggested_filename(f"{lst.name}-学习材料清单", fmt),
+    right.download_button(f"下载 {FORMAT_LABELS.get(fmt, fmt)}",
+                          data=lambda: kb.lists.export(lst.name, fmt, unit=unit, session=session),
+                          file_name=suggested_filename(list_title(lst.name), fmt),
                           mime=MIME_TYPES.get(fmt), type="primary", key="export_download",
                           disabled=not lst.items, width="stretch")
 
