@@ -15,7 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 # Idle torch threads spin by default and, on 2 busy cores, slow encoding ~5x; must be set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from kb.commands import MODULES  # noqa: E402
+from kb.commands import MODULES, argparse_zh  # noqa: E402
 from kb.errors import KBError  # noqa: E402
 
 COMMAND_GROUP = "kb.commands"  # entry points: name = "module:register", register(subparsers) adds the command
@@ -47,6 +47,7 @@ def _register_extra(sub, entry: EntryPoint) -> None:
 
 def build_parser(extra: Iterable[EntryPoint] | None = None) -> argparse.ArgumentParser:
     """The parser of every command: kb's own, then the installed extras (`extra` replaces those)."""
+    argparse_zh.install()
     parser = argparse.ArgumentParser(prog="kb", description="学习资料库：理论学习中心组的文档知识库与语义检索")
     _location_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")

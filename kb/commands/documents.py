@@ -13,6 +13,7 @@ from kb.commands.common import (
     open_from_args,
     print_json,
 )
+from kb.errors import KBError
 from kb.kinds import KIND_LABELS
 from kb.records import gongwen_dict, nothing_matches_well
 
@@ -85,6 +86,9 @@ def print_report(report) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     with open_from_args(args) as kb:
+        if kb.count_documents() == 0:
+            raise KBError(f"知识库是空的（{kb.location}）：先用 kb ingest 路径 导入资料，或 kb sample 导入示例资料；"
+                          "已有知识库请用 --data 或 KB_DATA 指明")
         hits = kb.search(args.query, k=args.k, filters=filters_from_args(args), per_doc=args.per_doc,
                          retriever=args.retriever, passages_per_doc=args.passages_per_doc)
     if args.json:

@@ -136,7 +136,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_list_export)
     p.add_argument("name")
     p.add_argument("--format", "-f", default="docx", help="docx | md | csv | pdf")
-    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（或文件夹：按清单名命名）")
+    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件（或文件夹：按清单标题命名）")
     p.add_argument("--unit", help="标题上方的发文单位，如“中共某某县委理论学习中心组”（可选）")
     p.add_argument("--time", help="学习时间，印在标题下（可选）")
     p.add_argument("--place", help="学习地点（可选）")

@@ -63,7 +63,7 @@ def _style_document(doc: DocxDocument) -> None:
     section.top_margin, section.bottom_margin = Cm(PAGE["top"]), Cm(PAGE["bottom"])
     section.left_margin, section.right_margin = Cm(PAGE["left"]), Cm(PAGE["right"])
     normal = doc.styles["Normal"]
-    normal.font.size = Pt(14)
+    normal.font.size = Pt(12)
     rpr = normal.element.get_or_add_rPr()
     _set_fonts(rpr, FANGSONG)
     lang = rpr.find(qn("w:lang"))
@@ -126,7 +126,7 @@ def _to_bytes(doc: DocxDocument) -> bytes:
     return buffer.getvalue()
 
 
-def _meta_line(doc: DocxDocument, text: str, center: bool = False, size: float = 12) -> None:
+def _meta_line(doc: DocxDocument, text: str, center: bool = False, size: float = 10.5) -> None:
     paragraph = doc.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -145,10 +145,10 @@ def _body(doc: DocxDocument, text: str, font: str = FANGSONG, size: float = 14) 
     _run(paragraph, text, font=font, size=size)
 
 
-def _labelled(doc: DocxDocument, label: str, text: str) -> None:
+def _labelled(doc: DocxDocument, label: str, text: str, size: float = 12) -> None:
     paragraph = doc.add_paragraph()
-    _run(paragraph, f"【{label}】", font=HEI, size=14)
-    _run(paragraph, text, font=FANGSONG, size=14)
+    _run(paragraph, f"【{label}】", font=HEI, size=size)
+    _run(paragraph, text, font=FANGSONG, size=size)
 
 
 def _head(doc: DocxDocument, unit: str | None, title: str) -> None:
@@ -161,13 +161,13 @@ def _item(doc: DocxDocument, item: ExportItem) -> None:
     doc.add_heading(labels.item_heading(item), level=2)
     source = labels.source_line(item)
     if source:
-        _meta_line(doc, source)
+        _meta_line(doc, source, size=12)
     passage = labels.paragraphs(item.text)
     for line in passage or [labels.passage_placeholder(item)]:
         _body(doc, line)
     note = labels.clean_text(item.note)
     if note:
-        _labelled(doc, "导读", note)
+        _labelled(doc, "导读", note, size=14)
 
 
 def render_list(lst: ExportList) -> bytes:
@@ -262,7 +262,7 @@ def render_plan(plan: ExportPlan) -> bytes:
     title = labels.plan_title(plan)
     doc = _new_document(title, labels.clean_text(plan.main_line))
     _head(doc, plan.unit, title)
-    _labelled(doc, "全年学习主线", labels.clean_text(plan.main_line))
+    _labelled(doc, "全年学习主线", labels.clean_text(plan.main_line), size=14)
     months = labels.sorted_months(plan)
     doc.add_heading("一、全年学习安排", level=1)
     _plan_table(doc, months)

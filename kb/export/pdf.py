@@ -45,6 +45,7 @@ class _Styles:
             return ParagraphStyle(name, fontName=font.name, fontSize=size, leading=size * leading,
                                   wordWrap="CJK", **extra)
 
+        self.fonts = fonts
         title, heading, body = fonts.title, fonts.heading, fonts.body
         self.unit = style("unit", heading, 14, alignment=TA_CENTER, spaceAfter=6)
         self.title = style("title", title, 20, alignment=TA_CENTER, spaceBefore=4, spaceAfter=10)

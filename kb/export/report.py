@@ -24,7 +24,7 @@ from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate
 from kb.export import docx as word
 from kb.export import labels
 from kb.export import pdf as pdfs
-from kb.export.fonts import CJKFont, cjk_font
+from kb.export.fonts import CJKFont, FontSet, cjk_fonts
 
 CHINESE_DIGITS = "零一二三四五六七八九十"
 
@@ -205,9 +205,9 @@ def _pdf_blocks(blocks: Sequence[Block], styles: pdfs._Styles) -> list[Flowable]
         if block.kind == "heading":
             flow.append(pdfs._p(text, styles.h2))
         elif block.kind == "meta":
-            flow.append(pdfs._p(text, styles.meta))
+            flow.append(pdfs._p(text, styles.source))
         elif block.kind == "label":
-            flow.append(pdfs._labelled(labels.clean_text(block.label), text, styles.label))
+            flow.append(pdfs._labelled(labels.clean_text(block.label), text, styles.label, styles.fonts))
         elif block.kind == "table" and block.grid is not None:
             flow += [_pdf_table(block.grid, styles), Spacer(1, 6)]
         else:
@@ -240,9 +240,9 @@ def _story(report: Report, styles: pdfs._Styles, pages: dict[str, int]) -> list[
 
 def render_pdf(report: Report, font: CJKFont | None = None) -> bytes:
     """The report as PDF bytes; the contents page gives each chapter's page (found by a first build)."""
-    font = font or cjk_font()
-    styles = pdfs._Styles(font.name)
-    footer = pdfs._footer(font.name)
+    fonts = FontSet.uniform(font) if font is not None else cjk_fonts()
+    styles = pdfs._Styles(fonts)
+    footer = pdfs._footer(fonts.body.name)
     pages: dict[str, int] = {}
     for _ in range(2 if report.contents else 1):
         buffer = io.BytesIO()
