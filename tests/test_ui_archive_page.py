@@ -19,6 +19,11 @@ def app(data: Path) -> AppTest:
     return page_over(data, "archive_page")
 
 
+def table_with(at: AppTest, column: str):
+    """The first table on the page (in any tab) with this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def test_sessions_are_listed_and_filtered(sample_data):
     at = app(sample_data)
     assert not at.exception and at.title[0].value == "学习档案"
@@ -56,7 +61,7 @@ def test_attendance_tab(sample_data):
     at.selectbox(key="archive_attendance_year").set_value(2025).run()
     facts = [f for f in FACTS if f["date"].startswith("2025")]
     assert at.metric[0].value == str(len(facts))
-    table = at.dataframe[1].value
+    table = table_with(at, "参加")
     rows = dict(zip(table["姓名"], table["参加"], strict=True))
     for name, count in rows.items():
         assert count == sum(name in f["attendees"] for f in facts), name

@@ -25,12 +25,15 @@ def page_specs(kb: KnowledgeBase) -> dict[str, list[PageSpec]]:
         manage.append(("admin_page", "系统管理", ":material/admin_panel_settings:"))
     if session.lan():
         manage.append(("account_page", "我的账号", ":material/account_circle:"))
+    organise = [("lists_page", "学习清单", ":material/checklist:"),
+                ("plan_page", "学习计划", ":material/calendar_month:"),
+                ("archive_page", "学习档案", ":material/history_edu:")]
+    if kb.can("assessment.read"):
+        organise.append(("assessment_page", "考核评价", ":material/fact_check:"))
     return {
         "查找与阅读": [("search_page", "专题检索", ":material/search:"),
                    ("library_page", "资料库", ":material/library_books:")],
-        "组织学习": [("lists_page", "学习清单", ":material/checklist:"),
-                 ("plan_page", "学习计划", ":material/calendar_month:"),
-                 ("archive_page", "学习档案", ":material/history_edu:")],
+        "组织学习": organise,
         "管理": manage,
     }
 

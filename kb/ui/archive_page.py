@@ -1,4 +1,5 @@
-"""Streamlit page for the session archive (学习档案): sessions, corrections, attendance, past coverage."""
+"""Streamlit page for the session archive (学习档案): sessions, corrections, the roster, sign-in sheets,
+补学, study outputs, a member's own record, attendance, past coverage."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.records import SESSION_FIELD_NAMES, Session
+from kb.ui import record_tabs
 from kb.ui.common import empty_state, remembered
 from kb.ui.text import highlight_html, plain
 
@@ -138,10 +140,27 @@ def render(kb: KnowledgeBase) -> None:
     if not everything:
         st.info("资料库中还没有会议纪要。导入学习会议纪要后，每份纪要就是学习档案中的一次集体学习。")
         return
-    sessions_tab, attendance_tab, coverage_tab = st.tabs(["历次学习", "出勤统计", "往期覆盖"])
-    with sessions_tab:
+    record_tabs.notice()
+    mine = kb.roster.member_of_actor() is not None
+    names = ["历次学习", "签到", "补学", "学习成果", "名册", "出勤统计", "往期覆盖"]
+    names += ["我的学习记录"] if mine else []
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["历次学习"]:
         _sessions_tab(kb, everything)
-    with attendance_tab:
+    with tabs["签到"]:
+        year = _year_choice(everything, "signin_year")
+        record_tabs.signin_tab(kb, kb.archive.narrow(everything, year=year))
+    with tabs["补学"]:
+        record_tabs.makeup_tab(kb, _year_choice(everything, "makeup_year"))
+    with tabs["学习成果"]:
+        record_tabs.outputs_tab(kb, _year_choice(everything, "outputs_year"))
+    with tabs["名册"]:
+        record_tabs.roster_tab(kb)
+    with tabs["出勤统计"]:
         _attendance_tab(kb, everything)
-    with coverage_tab:
+    with tabs["往期覆盖"]:
         _coverage_tab(kb, everything)
+    if mine:
+        with tabs["我的学习记录"]:
+            years = sorted({s.year for s in everything if s.year}, reverse=True)
+            record_tabs.my_record_tab(kb, st.selectbox("年份", years, key="my_record_year"))
