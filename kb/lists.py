@@ -182,10 +182,24 @@ class ReadingLists:
             raise self._gone(name, item_id)
 
     @mutation("list.edit", target="name")
-    def remove(self, name: str, item_id: int) -> None:
-        list_id, _ = self._item(name, item_id)
+    def remove(self, name: str, item_id: int) -> ReadingItem:
+        """Remove an item; returns it, so that `restore` can undo the removal."""
+        list_id, item = self._item(name, item_id)
         if not self.store.lists.remove(list_id, item_id):
             raise self._gone(name, item_id)
+        return item
+
+    @mutation("list.edit", target="name")
+    def restore(self, name: str, item: ReadingItem) -> ReadingItem:
+        """Undo a removal: the item (as `remove` returned it) back at its position, with its note
+        and the passage it held (under a new item id)."""
+        list_id = self._list_id(name)
+        with self.store.transaction():
+            added = self.store.lists.append(list_id, NewReadingItem(
+                item.doc_id, item.title, item.date, item.kind, item.start, item.end, item.page_start,
+                item.page_end, item.section, item.text, item.note))
+            self.store.lists.move(list_id, added.id, item.position)
+        return next(i for i in self.get(name).items if i.id == added.id)
 
     @mutation("list.edit", target="name")
     def move(self, name: str, item_id: int, position: int) -> None:

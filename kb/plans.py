@@ -88,6 +88,21 @@ class Plans:
     def all(self) -> list[Plan]:
         return [self.get(year) for year in self.years()]
 
+    def list_groups(self) -> list[tuple[str, list[str]]]:
+        """Reading lists as an organiser looks for them: lists of no plan first (most recently changed
+        first), then each year plan's month lists under the plan's title, in month order."""
+        names = self.lists.names()
+        groups = []
+        in_plans: set[str] = set()
+        for plan in self.all():
+            monthly = [m.list_name for m in sorted(plan.months, key=lambda m: m.month)
+                       if m.list_name and m.list_name in names and m.list_name not in in_plans]
+            in_plans.update(monthly)
+            if monthly:
+                groups.append((plan.display_title, monthly))
+        own = [name for name in names if name not in in_plans]
+        return ([("学习清单", own)] if own else []) + groups
+
     # ---- writing --------------------------------------------------------------------------------
     @mutation("plan.create", target="year")
     def create(self, year: int, main_line: str = "", *, title: str = "", unit: str | None = None,

@@ -36,7 +36,7 @@ MUTATIONS = {
                     "backup": "database.backup", "restore": "database.restore"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
-                   "remove": "list.edit", "move": "list.edit", "export": "export"},
+                   "remove": "list.edit", "restore": "list.edit", "move": "list.edit", "export": "export"},
     Plans: {"create": "plan.create", "update": "plan.edit", "set_month": "plan.edit", "delete": "plan.delete",
             "draft_month": "plan.edit", "draft": "plan.edit", "export": "export"},
     Archive: {"edit_session": "session.edit", "export_attendance": "export"},
@@ -63,7 +63,7 @@ READS = {
                     # (a person who may not is refused, and audited, before anything is queued)
                     "submit_ingest", "submit_upload", "submit_vectors", "import_jobs", "import_job"},
     ReadingLists: {"names", "all", "get", "picks"},
-    Plans: {"get", "years", "all", "propose_themes", "month_coverage", "to_export", "proposed_formats",
+    Plans: {"get", "years", "all", "list_groups", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
     Archive: {"sessions", "session", "attendance", "theme_similarity", "coverage", "covered_by", "narrow",
               "attendance_of", "split_names", "word_cover"},
@@ -177,6 +177,7 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(ReadingLists, "annotate", lambda: lists.annotate("清单", item.id, "导读"))
     change(ReadingLists, "move", lambda: lists.move("清单", item.id, 2))
     change(ReadingLists, "remove", lambda: lists.remove("清单", item.id))
+    change(ReadingLists, "restore", lambda: lists.restore("清单", item))
     change(ReadingLists, "update", lambda: lists.update("清单", new_name="新清单"))
     change(ReadingLists, "draft", lambda: lists.draft("起草的清单", "党风廉政建设", k=2))
     change(ReadingLists, "delete", lambda: lists.delete("新清单"))

@@ -151,3 +151,38 @@ def test_added_hits_from_search_show_up_here(ui_kb):
     next(b for b in search.button if b.label == "＋ 整篇加入清单").click().run()
     at = opened()
     assert "1. 《群众工作与基层治理》" in "".join(b.proto.body for b in at.get("html"))
+
+
+def test_a_removal_can_be_undone(filled):
+    first, second, third = filled.lists.get("第一次学习").items
+    filled.lists.annotate("第一次学习", second.id, "会上领学")
+    at = opened()
+    at.button(key=f"remove-{second.id}").click().run()
+    no_errors(at)
+    assert [i.id for i in filled.lists.get("第一次学习").items] == [first.id, third.id]
+    assert any(f"已移除第 2 项《{second.title}》" in i.value for i in at.info)
+    at.button(key="undo_remove").click().run()
+    no_errors(at)
+    items = filled.lists.get("第一次学习").items
+    assert [(i.doc_id, i.start, i.position) for i in items] == [(x.doc_id, x.start, n) for n, x in
+                                                               enumerate((first, second, third), start=1)]
+    assert items[1].note == "会上领学" and items[1].text == second.text
+    assert "undo_remove" not in [b.key for b in at.button]
+
+
+def test_a_plans_month_lists_are_grouped_under_it_in_month_order(filled):
+    filled.plans.create(2026, "主线", themes=["党风廉政建设"] * 12)
+    for month in (12, 10, 2, 1, 11):  # drafted out of order, as a person might
+        filled.plans.draft_month(2026, month)
+    names = [f"2026年{m}月 党风廉政建设" for m in (1, 2, 10, 11, 12)]
+    groups = filled.plans.list_groups()
+    assert groups == [("学习清单", ["第一次学习"]), ("2026年度理论学习中心组学习计划", names)]
+    at = opened()
+    no_errors(at)  # the list changed last is shown first: one of the plan's, in its group
+    assert at.selectbox(key="lists_group").value == "2026年度理论学习中心组学习计划"
+    assert at.radio(key="lists_current").options == names
+    at.selectbox(key="lists_group").set_value("学习清单").run()
+    no_errors(at)
+    assert at.radio(key="lists_current").options == ["第一次学习"]
+    assert at.radio(key="lists_current").value == "第一次学习"
+    assert "《第一次学习》" in [s.value for s in at.subheader]

@@ -15,6 +15,9 @@ from kb.ui import common
 from kb.ui.text import citation, kind_label, list_name_for, plain, plain_lines, unique_name
 
 CURRENT = "lists_current"
+GROUP = "lists_group"
+SHOWN = "lists_group_shown"  # the list the group was last chosen for
+UNDO = "lists_undo"  # (list name, the item last removed from it)
 FORMAT_LABELS = {"docx": "Word（.docx）", "pdf": "PDF", "md": "Markdown", "csv": "表格（.csv）"}
 EXCERPT_CHARS = 160
 
@@ -177,8 +180,39 @@ def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
                        on_click=_safely, args=(kb.lists.move, lst.name, item.id, item.position - 1))
         buttons.button("下移", key=f"down-{item.id}", disabled=item.position == last, width="stretch",
                        on_click=_safely, args=(kb.lists.move, lst.name, item.id, item.position + 1))
-        buttons.button("移除", key=f"remove-{item.id}", width="stretch",
-                       on_click=_safely, args=(kb.lists.remove, lst.name, item.id), kwargs={"done": "已移除"})
+        buttons.button("移除", key=f"remove-{item.id}", width="stretch", on_click=_remove, args=(kb, lst.name, item.id))
+
+
+@common.callback
+def _remove(kb: KnowledgeBase, name: str, item_id: int) -> None:
+    """Remove an item and remember it, so that the page offers to undo the removal."""
+    try:
+        item = kb.lists.remove(name, item_id)
+    except KBError as e:
+        _notify(str(e), ok=False)
+        return
+    st.session_state[UNDO] = (name, item)
+
+
+@common.callback
+def _undo(kb: KnowledgeBase) -> None:
+    name, item = st.session_state.pop(UNDO)
+    try:
+        kb.lists.restore(name, item)
+    except KBError as e:
+        _notify(str(e), ok=False)
+        return
+    _notify(f"已恢复《{item.title}》")
+
+
+def undo_bar(kb: KnowledgeBase, lst: ReadingList) -> None:
+    """After a removal from this list: what was removed, and a button that puts it back."""
+    removed = st.session_state.get(UNDO)
+    if not removed or removed[0] != lst.name:
+        return
+    text, button = st.columns([4, 1])
+    text.info(f"已移除第 {removed[1].position} 项《{plain(removed[1].title)}》。")
+    button.button("撤销移除", key="undo_remove", on_click=_undo, args=(kb,), width="stretch")
 
 
 def export_header() -> tuple[str, SessionHeader]:
@@ -215,12 +249,33 @@ def list_view(kb: KnowledgeBase, lst: ReadingList) -> None:
         st.markdown(plain_lines(lst.description))
     export_bar(kb, lst)
     settings(kb, lst)
+    undo_bar(kb, lst)
     if not lst.items:
         st.info("清单还是空的：在“专题检索”或“资料库”页面点击“加入清单”添加材料（先在左侧选中这份清单）。"
                 if kb.can("list.edit") else "清单还是空的。")
         return
     for item in lst.items:
         item_row(kb, lst, item)
+
+
+def choose_list(groups: list[tuple[str, list[str]]]) -> None:
+    """The list being edited: a year plan's month lists are grouped under the plan, in month order,
+    so that a plan's twelve lists do not bury the others."""
+    current = st.session_state[CURRENT]
+    titles = [title for title, _ in groups]
+    if len(groups) > 1:
+        # The group follows the list chosen elsewhere (a list just drafted or created); a group the
+        # person picked here stays, its first list shown.
+        if st.session_state.get(GROUP) not in titles or st.session_state.get(SHOWN) != current:
+            st.session_state[GROUP] = next((title for title, names in groups if current in names), titles[0])
+        group = st.selectbox("分组", titles, key=GROUP, format_func=lambda t: f"{t}（{len(dict(groups)[t])}）")
+    else:
+        group = titles[0]
+    names = dict(groups)[group]
+    if current not in names:
+        st.session_state[CURRENT] = names[0]
+    st.radio(f"{group}（{len(names)}）", names, key=CURRENT, format_func=plain)
+    st.session_state[SHOWN] = st.session_state[CURRENT]
 
 
 def render(kb: KnowledgeBase) -> None:
@@ -233,7 +288,7 @@ def render(kb: KnowledgeBase) -> None:
             if st.session_state.get(CURRENT) not in names:
                 st.session_state[CURRENT] = st.session_state.get(common.TARGET) \
                     if st.session_state.get(common.TARGET) in names else names[0]
-            st.radio(f"全部清单（{len(names)}）", names, key=CURRENT, format_func=plain)
+            choose_list(kb.plans.list_groups())
         create_forms(kb)
     with main:
         if not names:
