@@ -20,13 +20,14 @@ from ingest.chunker import chunk_document
 from ingest.errors import UnreadableFile
 from ingest.marks import classification_level
 from ingest.pipeline import ReadOptions, discover, read_document
+from ingest.twins import SCHEME, TwinIndex, TwinSignature
 from ingest.types import Chunk, Document, Skipped
 from kb.clock import now
 from kb.config import KBConfig
 from kb.embedding import Embeddings
 from kb.errors import Conflict
 from kb.indexes import Indexes
-from kb.records import Entry, IngestReport, Progress, ProgressFn, doc_id_for
+from kb.records import Entry, IngestReport, NearDuplicate, Progress, ProgressFn, doc_id_for
 from kb.representation import embed_key, embedding_input, keyword_input
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class Ingestor:
         self.pending: list[_Pending] = []
         self.seen_hashes: dict[str, str] = {}  # content hash -> path, for duplicates within this run
         self.committed = 0
+        self._twin_index: TwinIndex | None = None  # the stored signatures, loaded at the first commit
 
     def run(self, paths: Sequence[str | Path]) -> IngestReport:
         started = now()
@@ -189,6 +191,18 @@ class Ingestor:
         return self.embeddings.lookup([key for item in self.pending for key in item.keys], lambda missing: [],
                                       persist=False, encode=False).vectors
 
+    def _twins(self) -> TwinIndex:
+        """The signatures of the stored documents, to find a new document's twin (loaded once per run;
+        a signature made with other settings is left out, as if the document had none)."""
+        if self._twin_index is None:
+            self._twin_index = TwinIndex()
+            for doc_id, blob in self.store.twins.signatures(SCHEME):
+                try:
+                    self._twin_index.add(doc_id, TwinSignature.from_bytes(blob))
+                except ValueError:
+                    continue
+        return self._twin_index
+
     def _commit(self, item: _Pending, vectors: dict[str, np.ndarray]) -> None:
         try:
             self._store(item, vectors)
@@ -207,12 +221,22 @@ class Ingestor:
         doc = item.doc
         model = self.embeddings.model_name
         known = {k: vectors[k] for k in item.keys if k in vectors}
+        twins = self._twins()
+        # Compared with what is stored, not with the old version of the same file: that one is replaced.
+        twin = twins.nearest(doc.signature, exclude=item.replaces)
+        twin_doc = self.store.documents.get(str(twin.key)) if twin else None
         with self.store.transaction():
             # The first document records what built the knowledge base (kept by later ones).
             self.store.meta.record_model(model, self.embeddings.dim, self.config.to_dict())
             committed = self.store.commit_document(
                 doc, item.chunks, item.search_texts, item.keys, self.tags, (model, known), replaces=item.replaces,
             )
+            self.store.twins.put_signature(committed.doc_id, SCHEME, doc.signature.to_bytes())
+            if twin and twin_doc:
+                self.store.twins.link(committed.doc_id, twin_doc.id, twin.similarity, now())
+        if item.replaces:
+            twins.remove(item.replaces)
+        twins.add(committed.doc_id, doc.signature)
         ids = committed.added
         self.indexes.fit_dim(self.embeddings.dim)
         with_vector = [(i, known[k]) for i, k in zip(ids, item.keys, strict=True) if k in known]
@@ -226,5 +250,10 @@ class Ingestor:
                                                                                       np.float32)),
         )
         self.committed += 1
-        entry = Entry(doc.path, doc.title, committed.doc_id, len(ids), note="；".join(doc.warnings))
+        notes = list(doc.warnings)
+        if twin and twin_doc:
+            found = NearDuplicate(doc.path, committed.doc_id, doc.title, twin_doc.id, twin_doc.title, twin.similarity)
+            self.report.near_duplicates.append(found)
+            notes.insert(0, found.note)
+        entry = Entry(doc.path, doc.title, committed.doc_id, len(ids), note="；".join(notes))
         (self.report.updated if item.replaces else self.report.added).append(entry)

@@ -24,14 +24,17 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ingest.chunker import chunk_document
+from ingest.gongwen import recognise
 from ingest.pipeline import SUPPORTED_SUFFIXES, ReadOptions
+from ingest.twins import SCHEME, TwinIndex, TwinSignature
+from ingest.twins import signature as twin_signature
 from ingest.types import KINDS
 from kb import maintenance
 from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, ROLES, Actor, Guard, audited, mutation
@@ -41,6 +44,7 @@ from kb.assessment import Assessment
 from kb.audit import Audit
 from kb.backfill import backfill, pending
 from kb.calibration import calibration
+from kb.clock import now as clock_now
 from kb.config import KBConfig, settings_mismatch
 from kb.embedding import Embeddings, load_encoder
 from kb.errors import InvalidInput, KBError, ModelMismatch, NotFound, SettingsMismatch
@@ -66,6 +70,7 @@ from kb.records import (
     IngestReport,
     PageSpan,
     ProgressFn,
+    Version,
 )
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.roots import ImportRoots
@@ -75,6 +80,7 @@ from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
 from kb.uploads import UPLOADS, save
+from kb.versions import one_per_work, works
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
@@ -518,14 +524,21 @@ class KnowledgeBase:
         cap = 1 if per_doc else (self.config.search.passages_per_doc if passages_per_doc is None
                                  else max(0, passages_per_doc))
         ranked = rank(indexes, prepared, k * 5 if cap else k, allowed, retriever, self.config.search)
-        if cap:
-            ranked = cap_per_document(ranked, self.store.chunks.documents_of([cid for cid, _ in ranked]), cap)
+        work_of = works(self.store.twins.links())
+        if cap or work_of:
+            doc_of = self.store.chunks.documents_of([cid for cid, _ in ranked])
+            if work_of:  # one hit per work: its other versions are named, not listed again
+                ranked = one_per_work(ranked, doc_of, work_of)
+            if cap:
+                ranked = cap_per_document(ranked, doc_of, cap)
         ranked = ranked[:k]  # fusion returns every candidate; only the top k are read in full
         chunks = self.store.chunks.get([cid for cid, _ in ranked])
         docs = self.store.documents.many([chunks[c].doc_id for c, _ in ranked if c in chunks])
         terms = indexes.keyword.known_terms(prepared.terms)
         weak = weak_matches(indexes, prepared, [cid for cid, _ in ranked], self.weak_line())
-        return make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars, weak)
+        hits = make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars, weak)
+        return [replace(h, versions=tuple(sorted(work_of[h.doc_id] - {h.doc_id}))) if h.doc_id in work_of else h
+                for h in hits]
 
     def weak_line(self) -> float | None:
         """The cosine under which a passage matches a query only weakly (configured, else measured
@@ -558,6 +571,14 @@ class KnowledgeBase:
     def facets(self, filters: Filters = Filters()) -> Facets:
         """Issuers, 文种 and years of the documents the filters keep, with how many each (for the facets)."""
         return self.store.documents.facets(filters)
+
+    def versions(self, doc_id: str) -> list[Version]:
+        """The other stored versions of a document's work (near-duplicates linked at import), by date."""
+        links = self.store.twins.links()
+        others = works(links).get(doc_id, frozenset()) - {doc_id}
+        direct = {b if a == doc_id else a: s for a, b, s in links if doc_id in (a, b)}
+        docs = self.store.documents.many(sorted(others))
+        return [Version(d, direct.get(d.id)) for d in sorted(docs.values(), key=lambda d: (d.date or "", d.id))]
 
     def tags(self) -> list[tuple[str, int]]:
         """Every tag with how many documents carry it, by name."""
@@ -613,6 +634,7 @@ class KnowledgeBase:
             with self.store.transaction():
                 self.store.meta.record_model(self.model_name, self.embeddings.encoder.dim, self.config.to_dict())
         rechunked = self._rechunk_all()
+        filled = self._fill_in_metadata()
         with self.store.transaction():
             self.store.meta.set_settings(self.config.to_dict())
         self.indexes.rebuild(self.store, self.embeddings.stored_of_chunks, self.model_name, self.dim)
@@ -620,7 +642,7 @@ class KnowledgeBase:
         with self.store.transaction():
             dropped = self.store.embeddings.drop_unused(self.model_name)
         return {"model": self.model_name, "documents": self.count_documents(),
-                "chunks": self.count_chunks(), "rechunked": rechunked, "dropped_vectors": dropped}
+                "chunks": self.count_chunks(), "rechunked": rechunked, "dropped_vectors": dropped, **filled}
 
     @mutation("database.copy")
     def copy_from(self, source: Location, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
@@ -650,6 +672,37 @@ class KnowledgeBase:
         """`kb restore DIR`: replace the knowledge base with the backup in DIR; the database as it was is
         kept in the data folder first (returned). The indexes are rebuilt from the restored database."""
         return maintenance.restore(self.store, self.data_dir, Path(folder), self.indexes)
+
+    def _fill_in_metadata(self) -> dict[str, int]:
+        """What documents imported before kb knew it lack: the 公文 parts, found again in the stored text, and
+        a near-duplicate signature, linked to the nearest signed twin as an import would."""
+        official = 0
+        for record in self.store.documents.matching():
+            if record.gongwen is None and record.kind == "theory":
+                found = recognise(self.store.documents.text(record.id), title=record.title)
+                if found is not None:
+                    with self.store.transaction():
+                        self.store.documents.set_gongwen(record.id, found)
+                    official += 1
+        unsigned = self.store.twins.unsigned(SCHEME)
+        linked = 0
+        if unsigned:
+            index = TwinIndex()
+            for doc_id, blob in self.store.twins.signatures(SCHEME):
+                try:
+                    index.add(doc_id, TwinSignature.from_bytes(blob))
+                except ValueError:  # damaged: that document is compared as if it had none
+                    continue
+            for doc_id in unsigned:
+                signed = twin_signature(self.store.documents.text(doc_id))
+                twin = index.nearest(signed, exclude=doc_id)
+                with self.store.transaction():
+                    self.store.twins.put_signature(doc_id, SCHEME, signed.to_bytes())
+                    if twin:
+                        self.store.twins.link(doc_id, str(twin.key), twin.similarity, clock_now())
+                        linked += 1
+                index.add(doc_id, signed)
+        return {"gongwen_found": official, "signed": len(unsigned), "versions_linked": linked}
 
     def _rechunk_all(self) -> int:
         """Chunk stored texts again with the current chunker settings; returns documents changed."""

@@ -77,6 +77,14 @@ def cite(title: str, number: str | None = None, page: str = "") -> str:
 
 
 @dataclass(frozen=True)
+class Version:
+    """Another stored version of a document's work (a near-duplicate linked at import)."""
+
+    document: DocumentRecord
+    similarity: float | None  # of its direct link to the document asked about; None: linked through others
+
+
+@dataclass(frozen=True)
 class ChunkRecord:
     """A stored chunk with its document's identity."""
 
@@ -224,6 +232,23 @@ class Entry:
     note: str = ""  # e.g. "与 X 内容相同", "文件已移动", warnings
 
 
+@dataclass(frozen=True)
+class NearDuplicate:
+    """A document imported as a version of one already stored (nearly the same text), linked to it."""
+
+    path: str
+    doc_id: str
+    title: str
+    twin_id: str
+    twin_title: str
+    similarity: float  # estimated share of the shorter text found in the longer, 0–1
+
+    @property
+    def note(self) -> str:
+        return (f"与已入库的《{self.twin_title}》（{self.twin_id}）内容近似，相似度 {self.similarity:.0%}，"
+                f"已关联为同一作品的不同版本")
+
+
 @dataclass
 class IngestReport:
     added: list[Entry] = field(default_factory=list)
@@ -234,6 +259,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0  # chunk texts that had to be encoded (the rest came from the cache)
     refused: list[str] = field(default_factory=list)  # paths refused for a classification mark (also skipped)
+    near_duplicates: list[NearDuplicate] = field(default_factory=list)  # added and linked to their twin
 
     @property
     def read_count(self) -> int:
@@ -253,6 +279,7 @@ class IngestReport:
             "skipped": len(self.skipped),
             "encoded": self.encoded,
             "refused": len(self.refused),
+            "near_duplicates": len(self.near_duplicates),
             "skipped_reasons": [s.reason for s in self.skipped],
         }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeEncoder, StoreLocations
-from kb_fixtures import write_corpus, write_gongwen
+from kb_fixtures import GONGWEN, write_corpus, write_gongwen
 
 from kb.cli import main
 from kb.errors import InvalidInput, LoginFailed
@@ -29,6 +29,8 @@ def build(folder, docs):
     """A small knowledge base with something in every record family."""
     with KnowledgeBase(folder, encoder=FakeEncoder()) as kb:
         kb.ingest([docs, write_gongwen(Path(folder).parent / "gongwen")], tags=["2024年"])
+        reposted = write_gongwen(Path(folder).parent / "reposted", "转载.txt", "来源：县委网站\n" + GONGWEN)
+        assert kb.ingest([reposted]).near_duplicates  # a near-duplicate linked to its twin
         kb.lists.draft("廉政清单", "党风廉政建设", k=3)
         kb.lists.create("空清单", topic="发展")
         kb.plans.create(2025, "全面从严治党", themes=["党风廉政建设", "高质量发展"])
@@ -59,8 +61,8 @@ def snapshot(location) -> dict:
             "rows": rows,
             "audit": [(e.actor, e.action, e.target, e.outcome) for e in kb.store.audit.query()],
             "generation": kb.generation(),
-            "documents": [(d.id, d.title, d.tags, d.chunk_count, d.added_at, d.gongwen, d.marks)
-                          for d in kb.documents()],
+            "documents": [(d.id, d.title, d.tags, d.chunk_count, d.added_at, d.gongwen, d.marks,
+                           [(v.document.id, v.similarity) for v in kb.versions(d.id)]) for d in kb.documents()],
             "searches": [[(h.chunk_id, h.doc_id, round(h.score, 5)) for h in kb.search(q, k=5)] for q in QUERIES],
             "lists": [(r.name, [(i.position, i.doc_id, i.title) for i in r.items]) for r in kb.lists.all()],
             "plans": [(p.year, p.main_line, [(m.theme, m.list_name) for m in p.months]) for p in kb.plans.all()],
@@ -99,7 +101,7 @@ def test_sqlite_to_postgresql_and_back_changes_nothing(pg, tmp_path, fake_model,
         more = tmp_path / "more"
         more.mkdir()
         (more / "新文档.txt").write_text("新的一篇文档：学习贯彻党的二十届三中全会精神。", encoding="utf-8")
-        assert len(kb.ingest([more]).added) == 1 and kb.count_documents() == 6
+        assert len(kb.ingest([more]).added) == 1 and kb.count_documents() == 7
         assert kb.lists.names()[0] == "迁移后新建"
 
 

@@ -73,7 +73,8 @@ def print_report(report) -> None:
     sections = [("新增", report.added), ("更新", report.updated), ("未变", report.unchanged),
                 ("重复", report.duplicates)]
     print(f"导入完成：新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
-          f"重复 {len(report.duplicates)}，跳过 {len(report.skipped)}；新编码片段 {report.encoded}")
+          f"重复 {len(report.duplicates)}，跳过 {len(report.skipped)}；新编码片段 {report.encoded}"
+          + (f"；其中 {len(report.near_duplicates)} 篇是已有文档的近似版本" if report.near_duplicates else ""))
     for label, entries in sections:
         for e in entries:
             extra = f"（{e.note}）" if e.note else ""
@@ -155,11 +156,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_from_args(args) as kb:
         d = kb.document(args.doc)
         chunks = kb.chunks(d.id)
+        versions = kb.versions(d.id)
     info = {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date, "path": d.path,
             "format": d.format, "tags": list(d.tags), "pages": d.page_count, "chunks": d.chunk_count,
             "chars": d.char_count, "added_at": d.added_at, "updated_at": d.updated_at,
             "metadata": d.metadata, "warnings": list(d.warnings), "gongwen": gongwen_dict(d.gongwen),
-            "classification": d.classification, "handling_marks": list(d.handling_marks)}
+            "classification": d.classification, "handling_marks": list(d.handling_marks),
+            "versions": [{"id": v.document.id, "title": v.document.title, "path": v.document.path,
+                          "similarity": v.similarity} for v in versions]}
     if d.minutes:
         m = d.minutes
         info["minutes"] = {"date": m.date, "location": m.location, "host": m.host,
@@ -183,6 +187,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"引用 {d.citation()}")
     if d.tags:
         print("标签 " + "、".join(d.tags))
+    for v in versions:
+        similar = f"，相似度 {v.similarity:.0%}" if v.similarity is not None else ""
+        print(f"版本 另见 {v.document.id} {v.document.title}（{v.document.file_name}{similar}）")
     if d.minutes:
         m = d.minutes
         print(f"会议 {m.date or ''} {m.location or ''} 主持：{m.host or '—'}")

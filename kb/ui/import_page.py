@@ -142,6 +142,8 @@ def show_report(report: IngestReport) -> None:
         st.error("没有文件被导入：下列文件都无法读取。")
     for skipped in report.skipped:
         st.warning(_skip_line(skipped))
+    for found in report.near_duplicates:
+        st.info(f"**{plain(Path(found.path).name)}**：{plain(found.note)}")
     for label, entries in [("新增的文档", report.added), ("更新的文档", report.updated),
                            ("重复的文件（未重复保存）", report.duplicates), ("未变化的文档", report.unchanged)]:
         if entries:

@@ -120,6 +120,19 @@ def _gongwen_facts(doc: DocumentRecord) -> None:
                 + f"\n- **引用格式**：{plain(doc.citation())}")
 
 
+def _versions(kb: KnowledgeBase, doc: DocumentRecord) -> None:
+    """The other stored versions of this document's work (near-duplicates linked at import)."""
+    versions = kb.versions(doc.id)
+    if not versions:
+        return
+    with st.expander(f"另见 {len(versions)} 个版本（内容近似的其他文件）"):
+        for version in versions:
+            similar = f"，相似度 {version.similarity:.0%}" if version.similarity is not None else ""
+            st.button(f"《{plain(version.document.title)}》 · {plain(version.document.file_name)}{similar}",
+                      key=f"version-{doc.id}-{version.document.id}", on_click=_open_document,
+                      args=(version.document.id,), type="tertiary")
+
+
 @common.callback
 def _delete(kb: KnowledgeBase, doc_id: str) -> None:
     doc = kb.delete(doc_id)
@@ -140,6 +153,7 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
                     help="文件首页印有的密级或“内部资料”等标记：请按有关规定使用和保管")
     if doc.gongwen:
         _gongwen_facts(doc)
+    _versions(kb, doc)
     if doc.warnings:
         st.warning("导入提示：" + plain("；".join(doc.warnings)))
     added = common.items_in_target(kb)

@@ -188,6 +188,18 @@ def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str
     return f'{title}<div class="kb-meta">{meta}</div><div class="kb-snippet">{snippet}</div>'
 
 
+def versions_note(kb: KnowledgeBase, hit: Hit) -> None:
+    """"另见 N 个版本": the work's other stored versions (near-duplicates), listed on demand."""
+    if not hit.versions:
+        return
+    with st.expander(f"另见 {len(hit.versions)} 个版本"):
+        for version in kb.versions(hit.doc_id):
+            similar = f"，相似度 {version.similarity:.0%}" if version.similarity is not None else ""
+            st.html(f'<div class="kb-versions">《{html.escape(version.document.title)}》 · '
+                    f'{html.escape(version.document.date or "日期不详")} · '
+                    f'{html.escape(version.document.file_name)}{html.escape(similar)}</div>')
+
+
 def _context(kb: KnowledgeBase, hit: Hit, texts: dict[str, str]) -> None:
     if hit.doc_id not in texts:
         texts[hit.doc_id] = kb.text(hit.doc_id)
@@ -200,6 +212,7 @@ def show_passages(kb: KnowledgeBase, hits: list[Hit], topic: str, added: set) ->
     for rank, hit in enumerate(hits, start=1):
         with st.container(border=True):
             st.html(_hit_html(hit, rank))
+            versions_note(kb, hit)
             _context(kb, hit, texts)
             common.add_buttons(kb, doc_id=hit.doc_id, chunk_id=hit.chunk_id, start=hit.start, topic=topic,
                                added=added, key=f"hit{rank}-{hit.chunk_id}")
@@ -221,6 +234,7 @@ def show_documents(kb: KnowledgeBase, groups: list[list[Hit]], topic: str, added
                 f' · {len(group)} 处相关{html.escape(tags)}</div>'
             )
             st.html(_hit_html(best, with_title=False))
+            versions_note(kb, best)
             _context(kb, best, texts)
             common.add_buttons(kb, doc_id=best.doc_id, chunk_id=best.chunk_id, start=best.start, topic=topic,
                                added=added, key=f"doc{rank}-{best.chunk_id}")

@@ -285,4 +285,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX document_issuers_issuer ON document_issuers(issuer);
         """,
     ),
+    (
+        "008_twins",
+        """
+        -- Near-duplicates: each document's MinHash signature (ingest.twins, the scheme it was made with),
+        -- and the links found at import between a document and its stored twin.
+        CREATE TABLE document_signatures(
+            doc_id TEXT COLLATE "C" PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            scheme TEXT COLLATE "C" NOT NULL,
+            signature BYTEA NOT NULL
+        );
+        CREATE TABLE document_twins(
+            doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            twin_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            similarity DOUBLE PRECISION NOT NULL,
+            found_at TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY(doc_id, twin_id)
+        );
+        CREATE INDEX document_twins_twin ON document_twins(twin_id);
+        """,
+    ),
 ]
