@@ -90,6 +90,8 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     "settings": Rule("admin", "修改设置"),  # rebuild the indexes, import roots, the login policy
     "settings.read": Rule("admin", "查看设置", READ),  # the import roots (server paths)
     "settings.classified": Rule("admin", "设置是否允许导入涉密文件"),  # only on an approved (涉密) network
+    "sync.folder": Rule("admin", "同步文件夹"),  # add, run or stop syncing a folder (server paths, like imports)
+    "sync.remove": Rule("organiser", "处理已删除的同步文件"),  # remove (or keep) documents whose file is gone
     "database.copy": Rule("admin", "复制整个知识库"),  # fill a new, empty knowledge base with another (kb migrate)
     "database.backup": Rule("admin", "备份知识库", RECORD),  # a consistent copy into a new folder (kb backup)
     "database.restore": Rule("admin", "从备份恢复知识库"),  # the current database kept aside first (kb restore)

@@ -6,6 +6,7 @@
     kb.lists / kb.plans / kb.archive  # the services it owns, under the same guard
     kb.roster / kb.outputs / kb.assessment  # the study record: members, sign-ins, 补学, outputs, 考核
     kb.accounts / kb.audit / kb.roots # accounts and logins, the audit log, the import roots
+    kb.sync                           # folders kept in step (kb sync), their gone files
     kb.acting_as(actor)               # a view of the same knowledge base acting for someone else
     kb.can(action)                    # whether this view's actor may (the UI hides what it may not)
 
@@ -79,6 +80,7 @@ from kb.search import cap_per_document, make_hits, prepare, rank, weak_matches
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
+from kb.sync import FolderSync, describe_interval, parse_interval
 from kb.uploads import UPLOADS, save
 from kb.versions import one_per_work, works
 
@@ -88,7 +90,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIONS", "ENV_DATA", "ENV_LOCAL", "FUSION_METHODS", "GUEST", "LOCAL_ADMIN", "OUTCOME_LABELS", "RETRIEVERS",
     "ROLES", "ROLE_LABELS", "SUPPORTED_SUFFIXES", "Actor", "KnowledgeBase", "ReadOptions", "default_cache_path",
-    "default_data_dir", "describe_location", "is_database_url", "load_encoder", "migrate", "open_kb",
+    "default_data_dir", "describe_interval", "describe_location", "is_database_url", "load_encoder", "migrate",
+    "open_kb", "parse_interval",
 ]
 
 ENV_DATA = "KB_DATA"  # the data folder, or a database server's postgresql://… URL
@@ -233,6 +236,13 @@ class KnowledgeBase:
         self.accounts = Accounts(shared.store, self.guard)
         self.audit = Audit(shared.store, self.guard)
         self.roots = ImportRoots(shared.store, self.guard)
+        self.sync = FolderSync(shared.store, self.guard, ingest=lambda folder, progress: self.ingest(
+            [folder], progress=progress), delete=self._delete_document, check=self._check_folder)
+
+    def _check_folder(self, folder: Path) -> None:
+        """Anyone but the local administrator may have the server read only folders inside the import roots."""
+        if not self.actor.local:
+            self.roots.confine([folder])
 
     def _audit_row(self, entry: AuditEntry) -> None:
         self._shared.store.audit.append(entry)
@@ -459,6 +469,15 @@ class KnowledgeBase:
         return self._shared.imports.submit(self.actor.name, f"上传 {len(files)} 个文件", lambda progress: self.upload(
             files, kind=kind, tags=tags, options=options, progress=progress))
 
+    def submit_sync(self, folder: str | Path) -> ImportJob:
+        """Hand one run of a synced folder to the import worker (see kb.sync.run), like an import."""
+        self._refuse_early("sync.folder", str(folder))
+        synced = next((f for f in self.sync.folders() if f.path == str(folder)), None)
+        if synced is None:
+            raise NotFound(f"{folder} 不是同步文件夹：请先添加")
+        return self._shared.imports.submit(self.actor.name, f"同步 {Path(synced.path).name or synced.path}",
+                                           lambda progress: self.sync.run(synced.path, progress).report)
+
     def submit_vectors(self) -> ImportJob | None:
         """Queue the vectors an earlier import left undone (the UI does on start); None if none are."""
         if not self.can("document.vectors") or self.vectors_pending() == 0:
@@ -605,6 +624,12 @@ class KnowledgeBase:
         deleted; `purge` also blanks the passages they copied and rewrites the database so no copy of
         the text is left in its free pages (VACUUM)."""
         doc = self.document(ref)
+        self._delete_document(doc.id, purge=purge)
+        return doc
+
+    def _delete_document(self, doc_id: str, purge: bool = False) -> None:
+        """The removal itself, for delete and for an organiser's confirmed removal of a synced file."""
+        doc = self.document(doc_id)
         self.refresh_indexes()
         removed, generation = self.store.delete_document(doc.id, purge=purge)
         self.indexes.apply(np.array(removed, dtype=np.int64), np.zeros(0, np.int64), [], generation)
@@ -614,7 +639,6 @@ class KnowledgeBase:
             upload.unlink(missing_ok=True)
         if purge:
             self.store.reclaim_space()
-        return doc
 
     # ---- maintenance --------------------------------------------------------------------------------
     @mutation("settings")

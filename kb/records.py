@@ -333,6 +333,58 @@ class ImportJob:
         return self.state in (QUEUED, RUNNING)
 
 
+# ---- synced folders ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GoneFile:
+    """A document whose file is no longer in its synced folder: listed for an organiser to confirm its
+    removal from the knowledge base (or to keep it)."""
+
+    folder: str
+    doc_id: str
+    title: str
+    path: str
+    noticed_at: str
+    kept: bool = False
+
+
+@dataclass(frozen=True)
+class SyncedFolder:
+    """A folder kb sync keeps in step with the knowledge base, with its last run and its gone files."""
+
+    path: str
+    every_seconds: int | None  # how often `kb sync --every` / the schedule repeats it (None: by hand)
+    added_at: str
+    added_by: str
+    last_run_at: str | None
+    last_report: dict | None  # SyncResult.summary() of the last run
+    gone: tuple[GoneFile, ...] = ()
+
+    @property
+    def waiting(self) -> tuple[GoneFile, ...]:
+        """Gone files an organiser has not decided on yet."""
+        return tuple(g for g in self.gone if not g.kept)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """One run of kb sync over one folder: the import of what is new or changed, and what is gone."""
+
+    folder: str
+    report: IngestReport
+    gone: tuple[GoneFile, ...]  # waiting for confirmation, this run's new ones included
+    newly_gone: int  # gone since the last run
+    unreachable: bool = False  # the folder itself is missing (an unplugged drive): nothing listed as gone
+
+    def summary(self) -> dict:
+        counts = self.report.summary()
+        moved = sum(1 for e in self.report.updated if e.note.startswith("文件已从"))
+        return {"added": counts["added"], "updated": counts["updated"] - moved, "moved": moved,
+                "unchanged": counts["unchanged"], "duplicates": counts["duplicates"], "skipped": counts["skipped"],
+                "refused": counts["refused"], "near_duplicates": counts["near_duplicates"],
+                "gone": len([g for g in self.gone if not g.kept]), "newly_gone": self.newly_gone,
+                "unreachable": self.unreachable}
+
+
 # ---- reading lists ----------------------------------------------------------------------------------
 OK, MISSING, CHANGED = "ok", "missing", "changed"  # ReadingItem.status
 

@@ -8,6 +8,7 @@ import inspect
 import re
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from conftest import FakeEncoder
@@ -25,6 +26,7 @@ from kb.outputs import Outputs
 from kb.plans import Plans
 from kb.roots import ImportRoots
 from kb.roster import Roster
+from kb.sync import FolderSync
 
 # Every public method, sorted into actions (changes, audited records like logins and exports, and reads
 # only some roles may make — with the action the guard is told) and plain reads. A new public method
@@ -52,6 +54,8 @@ MUTATIONS = {
     Outputs: {"attribute": "output.edit", "set_outcome": "output.edit", "forget": "output.edit"},
     Assessment: {"set_rules": "assessment.rules", "set_held": "plan.completion", "group": "assessment.read",
                  "export_table": "export", "export_volume": "export", "export_bulletin": "export"},
+    FolderSync: {"add": "sync.folder", "forget": "sync.folder", "run": "sync.folder", "remove_gone": "sync.remove",
+                 "keep": "sync.remove"},
 }
 READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
@@ -61,7 +65,7 @@ READS = {
                     "weak_line", "draft_share", "vectors_pending", "check", "versions",
                     # queue work for the import worker, whose job runs the guarded ingest/upload/complete_vectors
                     # (a person who may not is refused, and audited, before anything is queued)
-                    "submit_ingest", "submit_upload", "submit_vectors", "import_jobs", "import_job"},
+                    "submit_ingest", "submit_upload", "submit_vectors", "submit_sync", "import_jobs", "import_job"},
     ReadingLists: {"names", "all", "get", "picks"},
     Plans: {"get", "years", "all", "list_groups", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
@@ -73,6 +77,7 @@ READS = {
     Roster: {"members", "member", "member_of_actor", "names", "sheet", "sheets", "makeups"},
     Outputs: {"all", "unattributed"},
     Assessment: {"assess_member", "rules", "completion", "member"},
+    FolderSync: {"folders", "due", "repeat", "watch"},  # repeat and watch call the guarded run
 }
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
 # Vectors are a cache: a search may fill it without changing anything a person sees. A session's
@@ -233,6 +238,19 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))
+    synced = tmp_path / "synced"
+    (synced / "sub").mkdir(parents=True)
+    (synced / "sub" / "将删.txt").write_text("同步文件夹中的学习材料，稍后删除。", encoding="utf-8")
+    (synced / "留下.txt").write_text("同步文件夹中的另一份学习材料，文件删除后保留文档。", encoding="utf-8")
+    change(FolderSync, "add", lambda: kb.sync.add(synced))
+    change(FolderSync, "run", lambda: kb.sync.run(synced))
+    (synced / "sub" / "将删.txt").unlink()
+    (synced / "留下.txt").unlink()
+    kb.sync.run(synced)
+    gone = {Path(g.path).name: g.doc_id for g in kb.sync.folders()[0].gone}
+    change(FolderSync, "keep", lambda: kb.sync.keep(synced, [gone["留下.txt"]]))
+    change(FolderSync, "remove_gone", lambda: kb.sync.remove_gone(synced))
+    change(FolderSync, "forget", lambda: kb.sync.forget(synced))
     change(KnowledgeBase, "complete_vectors", lambda: kb.complete_vectors())
     change(KnowledgeBase, "backup", lambda: kb.backup(tmp_path / "备份"))
 

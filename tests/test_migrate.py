@@ -31,6 +31,10 @@ def build(folder, docs):
         kb.ingest([docs, write_gongwen(Path(folder).parent / "gongwen")], tags=["2024年"])
         reposted = write_gongwen(Path(folder).parent / "reposted", "转载.txt", "来源：县委网站\n" + GONGWEN)
         assert kb.ingest([reposted]).near_duplicates  # a near-duplicate linked to its twin
+        kb.sync.add(reposted.parent, every=600)  # a synced folder whose file is then gone
+        kb.sync.run(reposted.parent)
+        reposted.unlink()
+        assert kb.sync.run(reposted.parent).gone
         kb.lists.draft("廉政清单", "党风廉政建设", k=3)
         kb.lists.create("空清单", topic="发展")
         kb.plans.create(2025, "全面从严治党", themes=["党风廉政建设", "高质量发展"])
@@ -69,6 +73,7 @@ def snapshot(location) -> dict:
             "sessions": [(s.doc_id, s.host, s.attendees) for s in kb.archive.sessions()],
             "assessment": kb.assessment.group(2025).to_dict(),
             "sheets": [s.to_dict() for s in kb.roster.sheets()],
+            "synced": kb.sync.folders(),
             "settings": (kb.store.meta.model(), kb.store.meta.settings()),
         }
 

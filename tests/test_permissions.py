@@ -29,7 +29,7 @@ LEAST_ROLE = {
     "plan.create": "organiser", "plan.edit": "organiser", "plan.delete": "organiser",
     "session.edit": "organiser", "settings": "admin", "settings.read": "admin", "database.copy": "admin",
     "database.backup": "admin", "database.restore": "admin",
-    "settings.classified": "admin",
+    "settings.classified": "admin", "sync.folder": "admin", "sync.remove": "organiser",
     "account.create": "admin", "account.edit": "admin", "account.password": "admin", "account.read": "admin",
     "account.own_password": "member", "audit.read": "admin",
     "login": "guest", "logout": "guest", "export": "member",
@@ -63,6 +63,17 @@ class World:
         path = self.root.parent / f"待删{n}.txt"
         path.write_text(f"待删除的材料第{n}份\n\n关于作风建设的第{n}篇学习材料。", encoding="utf-8")
         return self.kb.ingest([path]).added[0].doc_id
+
+    def fresh_gone(self) -> str:
+        """A document of the synced import root whose file was then deleted (listed for removal)."""
+        n = self.n()
+        path = self.root / f"将删{n}.txt"
+        path.write_text(f"同步后删除的材料第{n}份\n\n关于调查研究的第{n}篇学习材料。", encoding="utf-8")
+        self.kb.sync.run(self.root)
+        doc_id = self.kb.document(path.name).id
+        path.unlink()
+        self.kb.sync.run(self.root)
+        return doc_id
 
     def fresh_list(self) -> str:
         name = f"待删清单{self.n()}"
@@ -131,6 +142,8 @@ PERFORM: dict[str, Callable[[KnowledgeBase, World], object]] = {
     "settings": lambda v, w: (lambda n: lambda: v.accounts.set_policy(idle_minutes=60 + n))(w.n()),
     "settings.read": lambda v, w: lambda: v.roots.all(),
     "settings.classified": lambda v, w: (lambda n: lambda: v.allow_classified(n % 2 == 0))(w.n()),
+    "sync.folder": lambda v, w: lambda: v.sync.run(w.root),
+    "sync.remove": lambda v, w: (lambda doc: lambda: v.sync.remove_gone(w.root, [doc]))(w.fresh_gone()),
     "account.create": lambda v, w: (lambda n: lambda: v.accounts.add(f"新人{n}", "member", "new-person-1"))(w.n()),
     "account.edit": lambda v, w: (lambda n: lambda: v.accounts.set_role("受试者", ROLES[n % 2]))(w.n()),
     "account.password": lambda v, w: (lambda n: lambda: v.accounts.reset_password("受试者", f"reset-pass-{n}"))(
@@ -167,6 +180,7 @@ def world(module_store_locations, tmp_path_factory) -> World:
     kb = KnowledgeBase(module_store_locations.new(), encoder=FakeEncoder())
     kb.ingest([corpus["lianzheng"].parent])
     kb.roots.add(root)
+    kb.sync.add(root)
     kb.lists.create("共用清单", topic="党风廉政建设")
     kb.plans.create(2031, "主线", themes=["党风廉政建设"])
     kb.roster.add_member("成员甲")

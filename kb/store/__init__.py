@@ -5,7 +5,7 @@
                                       #   (kb/store/postgres.py: a schema of a database, reached through a pool)
     store.documents / store.chunks / store.embeddings / store.lists / store.plans / store.sessions /
     store.meta / store.ingest_runs / store.accounts / store.logins / store.audit / store.roots /
-    store.roster / store.twins        # (the study record: members, sign-ins, make-ups, outputs; near-duplicates)
+    store.roster / store.twins / store.sync   # (the study record; near-duplicates; synced folders)
                                       # one record family each, each a small class with its SQL
     with store.transaction(): …       # several family calls in one transaction
     store.commit_document(…), store.delete_document(…), store.replace_chunks(…)
@@ -89,6 +89,7 @@ from kb.store.roots import ImportRoots
 from kb.store.roster import RosterRows
 from kb.store.sessions import SessionEdits
 from kb.store.sqlite import SqliteBackend
+from kb.store.sync import SyncRows
 from kb.store.twins import TwinRows
 
 DB_NAME = "kb.sqlite3"
@@ -131,13 +132,14 @@ class Store:
         self.roster = RosterRows(backend)
         self.health = Health(backend)  # questions across the families for `kb check` (owns no table)
         self.twins = TwinRows(backend)
+        self.sync = SyncRows(backend)
 
     def families(self) -> list[object]:
         """The record families, parents before children (a family's tables may refer to an earlier
         family's): the order `kb migrate` copies them in."""
         return [self.meta, self.documents, self.chunks, self.embeddings, self.ingest_runs, self.lists,
                 self.plans, self.sessions, self.accounts, self.logins, self.audit, self.roots, self.roster,
-                self.twins]
+                self.twins, self.sync]
 
     def tables(self) -> list[str]:
         """Every table the families own (each family's TABLES), in copying order."""

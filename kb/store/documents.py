@@ -119,6 +119,13 @@ class Documents:
             [like + "%", ref, ref, "%/" + like],
         )
 
+    def under(self, folder: str) -> list[tuple[str, str]]:
+        """(id, path) of the documents whose file lies in `folder` or below it."""
+        prefix = folder.rstrip("/") + "/"
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.fetch_all("SELECT id, path FROM documents WHERE path LIKE ? ESCAPE '\\' ORDER BY path", [like])
+        return [(r["id"], r["path"]) for r in rows if r["path"].startswith(prefix)]  # SQLite's LIKE ignores case
+
     def matching(self, filters: Filters = Filters(), order: str = "date") -> list[DocumentRecord]:
         """The documents that pass the filters, in the given order ("date", "title" or "added")."""
         where, params = filter_sql(filters)

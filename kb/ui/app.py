@@ -20,6 +20,8 @@ PageSpec = tuple[str, str, str]  # (module of kb.ui, title, icon)
 def page_specs(kb: KnowledgeBase) -> dict[str, list[PageSpec]]:
     """The navigation for this person's role: groups of pages, the first page the default."""
     manage = [("import_page", "资料导入", ":material/upload_file:")] if kb.can("document.upload") else []
+    if kb.can("sync.remove"):
+        manage.append(("sync_page", "文件夹同步", ":material/folder_managed:"))
     manage.append(("status_page", "概况", ":material/monitoring:"))
     if kb.can("account.read"):
         manage.append(("admin_page", "系统管理", ":material/admin_panel_settings:"))

@@ -305,4 +305,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX document_twins_twin ON document_twins(twin_id);
         """,
     ),
+    (
+        "009_sync",
+        """
+        -- Folders kept in step with the knowledge base (kb sync): the last run's outcome as JSON.
+        CREATE TABLE synced_folders(
+            path TEXT COLLATE "C" PRIMARY KEY,
+            every_seconds INTEGER,
+            added_at TEXT COLLATE "C" NOT NULL,
+            added_by TEXT COLLATE "C" NOT NULL,
+            last_run_at TEXT COLLATE "C",
+            last_report TEXT COLLATE "C"
+        );
+        -- Documents whose file is gone from a synced folder, waiting for an organiser to confirm removal
+        -- (or kept: kept = 1, the organiser chose to keep the document without its file).
+        CREATE TABLE sync_gone(
+            folder TEXT COLLATE "C" NOT NULL REFERENCES synced_folders(path) ON DELETE CASCADE,
+            doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            path TEXT COLLATE "C" NOT NULL,
+            noticed_at TEXT COLLATE "C" NOT NULL,
+            kept INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(folder, doc_id)
+        );
+        """,
+    ),
 ]

@@ -318,4 +318,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX document_twins_twin ON document_twins(twin_id);
         """,
     ),
+    (
+        "009_sync",
+        """
+        -- Folders kept in step with the knowledge base (kb sync): the last run's outcome as JSON.
+        CREATE TABLE synced_folders(
+            path TEXT PRIMARY KEY,
+            every_seconds INTEGER,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            last_run_at TEXT,
+            last_report TEXT
+        );
+        -- Documents whose file is gone from a synced folder, waiting for an organiser to confirm removal
+        -- (or kept: kept = 1, the organiser chose to keep the document without its file).
+        CREATE TABLE sync_gone(
+            folder TEXT NOT NULL REFERENCES synced_folders(path) ON DELETE CASCADE,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            noticed_at TEXT NOT NULL,
+            kept INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(folder, doc_id)
+        );
+        """,
+    ),
 ]
