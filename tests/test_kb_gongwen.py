@@ -95,8 +95,9 @@ def test_a_reading_list_export_cites_the_number(kb):
     kb.lists.add_passage("党纪学习", kb.chunks(doc.id)[0].id)
     kb.lists.add_document("党纪学习", kb.document("高质量发展.txt").id)
     md = kb.lists.export("党纪学习", "md").decode()
-    assert "（来源：《中共某某县委关于深入开展党纪学习教育的意见》（某委发〔2024〕3号），2024-04-08" in md
-    assert "（来源：《推动经济高质量发展的几点思考》" in md  # no number: cited as before
+    # the title heads the item, the number leads its source line (the organiser exports' layout, issue 19)
+    assert "## 1. 中共某某县委关于深入开展党纪学习教育的意见\n\n来源：某委发〔2024〕3号，2024年4月8日" in md
+    assert "## 2. 推动经济高质量发展的几点思考\n\n（通读全文）" in md  # no number, no date: no source line
     rows = list(csv.DictReader(io.StringIO(kb.lists.export("党纪学习", "csv").decode("utf-8-sig"))))
     assert [row["发文字号"] for row in rows] == ["某委发〔2024〕3号", ""]
 
