@@ -293,6 +293,16 @@ class Progress:
     path: str
     stage: str  # "read" (files) | "done" (every file read and committed) | "vectors" (passages encoded)
 
+    @property
+    def fraction(self) -> float:
+        """How far along, 0..1 (a stage with nothing to do is complete)."""
+        return min(max(self.done / self.total, 0.0), 1.0) if self.total > 0 else 1.0
+
+    @property
+    def reading(self) -> str:
+        """"3/5": the file being read now, counted from 1 and never past the total."""
+        return f"{min(self.done + 1, self.total)}/{self.total}"
+
 
 ProgressFn = Callable[[Progress], None]
 

@@ -54,6 +54,9 @@ def test_upload_is_saved_in_the_data_directory_and_ingested(ui_kb):
     at.button(key="import_upload_go").click().run()
     no_errors(at)
     assert any("已加入导入队列" in s.value for s in at.success)
+    # The uploader starts empty again: the files handed over are not offered a second time.
+    assert "import_files" not in [u.key for u in at.get("file_uploader")]
+    assert at.button(key="import_upload_go").disabled
     finished(at, ui_kb)
     no_errors(at)
     saved = ui_kb.data_dir / "uploads" / "乡村振兴辅导.txt"
@@ -142,3 +145,18 @@ def test_sample_import_from_an_empty_knowledge_base(empty_kb):
     assert empty_kb.count_documents() >= 20
     assert int(metrics(at)["新增"]) == empty_kb.count_documents()
     assert "导入结果" in page_text(at)
+
+
+def test_progress_never_counts_past_the_total():
+    from kb.records import Progress
+    assert [Progress(done, 2, "", "read").reading for done in range(3)] == ["1/2", "2/2", "2/2"]
+    assert Progress(5, 4, "", "vectors").fraction == 1.0 and Progress(0, 0, "", "read").fraction == 1.0
+
+
+def test_the_sidebar_count_follows_an_import_of_the_sample(empty_kb):
+    at = opened()
+    assert any("资料库：0 篇文档" in c.value for c in at.sidebar.caption)
+    at.button(key="import_sample_tab").click().run()
+    no_errors(at)
+    count = empty_kb.count_documents()
+    assert count > 20 and any(f"资料库：{count} 篇文档" in c.value for c in at.sidebar.caption)

@@ -35,6 +35,13 @@ mark { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; 
 .kb-badge { display: inline-block; color: #a8071a; border: 1px solid #ffa39e; background: #fff1f0;
             border-radius: 3px; font-size: 0.78rem; padding: 0 4px; margin-right: 4px; }
 .kb-versions { color: #6b6b6b; font-size: 0.86rem; }
+/* Streamlit's file uploader has English words built in ("Upload", "200MB per file"): hidden and
+   said in Chinese instead (kb serve sets the 200 MB limit). */
+[data-testid="stFileUploaderDropzone"] button * { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.95rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] * { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzoneInstructions"]::after {
+    content: "或把文件拖到这里，每个文件不超过 200MB"; font-size: 0.85rem; color: #6b6b6b; }
 """
 
 
@@ -216,6 +223,8 @@ def import_sample(kb: KnowledgeBase) -> None:
     bar.progress(1.0, text="导入完成")
     st.session_state["last_report"] = report
     st.success(f"已导入示例资料：新增 {len(report.added)} 篇，跳过 {len(report.skipped)} 篇。")
+    # The sidebar's count was drawn before the import: draw the page again so it is current.
+    st.rerun()
 
 
 def progress_callback(bar) -> Callable:
@@ -223,11 +232,10 @@ def progress_callback(bar) -> Callable:
 
     def update(p) -> None:
         if p.stage == "vectors":
-            bar.progress(min(p.done / p.total, 1.0) if p.total else 1.0,
-                         text=f"已可按关键词检索；正在计算语义向量 {p.done}/{p.total}")
+            bar.progress(p.fraction, text=f"已可按关键词检索；正在计算语义向量 {min(p.done, p.total)}/{p.total}")
         elif p.stage == "read" and p.total:
             name = Path(p.path).name if p.path else ""
-            bar.progress(min(p.done / p.total, 0.95) * 0.95, text=f"正在读取 {p.done + 1}/{p.total}：{plain(name)}")
+            bar.progress(p.fraction * 0.95, text=f"正在读取 {p.reading}：{plain(name)}")
 
     return update
 

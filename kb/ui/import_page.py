@@ -18,6 +18,8 @@ from kb.ui.text import kind_label, plain
 
 REPORT = "last_report"  # the report of an import run on this page itself (the sample)
 JOB = "import_job"  # the id of the last import this session handed to the worker
+UPLOAD_ROUND = "import_upload_round"  # bumped after each upload import: the uploader starts empty again
+QUEUED_NOTE = "import_queued_note"  # "已加入导入队列…", shown once on the page drawn after the import started
 KINDS = ["auto", "theory", "minutes", "output"]
 REFRESH_SECONDS = 1.0  # how often the queue is redrawn while one of this person's imports is under way
 
@@ -34,18 +36,20 @@ def options() -> tuple[str | None, list[str]]:
     return (None if kind == "auto" else kind), tags
 
 
-def run_import(kb: KnowledgeBase, submit: Callable[..., ImportJob], kind: str | None, tags: list[str]) -> None:
+def run_import(kb: KnowledgeBase, submit: Callable[..., ImportJob], kind: str | None, tags: list[str]) -> bool:
     """Hand an import (kb.submit_upload or kb.submit_ingest, given its files) to the import worker;
-    the queue below shows how it goes."""
+    the queue below shows how it goes. False when it was refused (the reason is shown)."""
     try:
         job = submit(kind=kind, tags=tags)
     except KBError as e:
         common.show_error(e, kb)
-        return
+        return False
     st.session_state[JOB] = job.id
     st.session_state.pop(REPORT, None)
     where = f"前面还有 {job.ahead} 项导入，" if job.ahead else ""
-    st.success(f"已加入导入队列：{where}每篇文档读完即可按关键词检索，语义向量随后补齐。可以离开本页，稍后回来查看结果。")
+    st.session_state[QUEUED_NOTE] = (f"已加入导入队列：{where}每篇文档读完即可按关键词检索，语义向量随后补齐。"
+                                      "可以离开本页，稍后回来查看结果。")
+    return True
 
 
 def _progress_line(job: ImportJob) -> tuple[float, str]:
@@ -56,10 +60,10 @@ def _progress_line(job: ImportJob) -> tuple[float, str]:
     if p is None:
         return 0.0, "正在开始…"
     if p.stage == "vectors":
-        return (p.done / p.total if p.total else 1.0), f"已可按关键词检索；正在计算语义向量 {p.done}/{p.total}"
+        return p.fraction, f"已可按关键词检索；正在计算语义向量 {min(p.done, p.total)}/{p.total}"
     if p.stage == "done":
         return 1.0, "文件已读完，已可按关键词检索"
-    return (p.done / p.total if p.total else 0.0), f"正在读取第 {p.done + 1}/{p.total} 个文件"
+    return (p.fraction if p.total else 0.0), f"正在读取第 {p.reading} 个文件"
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -99,10 +103,16 @@ def upload_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
     where = f"保存在 {plain(kb.data_dir / 'uploads')}" if common.may_see_paths(kb) else "保存在资料库的数据目录中"
     st.caption(f"支持的格式：{'、'.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}。"
                f"上传的文件{where}，再次上传同名文件会更新原文档。一次最多 {MAX_UPLOAD_FILES} 个文件。")
-    files = st.file_uploader("选择文件（可多选）", accept_multiple_files=True, key="import_files")
+    # A fresh key after each import gives an empty uploader: files already handed over are not
+    # offered again (importing them twice would only report duplicates).
+    round_ = st.session_state.get(UPLOAD_ROUND, 0)
+    files = st.file_uploader("选择文件（可多选）", accept_multiple_files=True,
+                             key="import_files" if round_ == 0 else f"import_files_{round_}")
     if st.button("导入上传的文件", type="primary", disabled=not files, key="import_upload_go"):
-        contents = [(file.name, file.getvalue()) for file in files]
-        run_import(kb, lambda **how: kb.submit_upload(contents, **how), kind, tags)
+        contents = [(file.name, file.getvalue()) for file in files or []]
+        if run_import(kb, lambda **how: kb.submit_upload(contents, **how), kind, tags):
+            st.session_state[UPLOAD_ROUND] = round_ + 1
+            st.rerun()
 
 
 def folder_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
@@ -119,7 +129,8 @@ def folder_tab(kb: KnowledgeBase, kind: str | None, tags: list[str]) -> None:
         if kb.actor.local and not Path(path).exists():
             st.error(f"找不到 {plain(path)}：请检查路径是否正确（是运行本系统的电脑上的路径）。")
             return
-        run_import(kb, lambda **how: kb.submit_ingest([path], **how), kind, tags)
+        if run_import(kb, lambda **how: kb.submit_ingest([path], **how), kind, tags):
+            st.rerun()
 
 
 def _rows(entries) -> list[dict]:
@@ -177,6 +188,8 @@ def render(kb: KnowledgeBase) -> None:
             st.caption("自带的示例资料：一个县委理论学习中心组的理论文章和两年的集体学习会议纪要（虚构），用于体验。")
             if st.button("导入示例资料", key="import_sample_tab"):
                 common.import_sample(kb)
+    if st.session_state.get(QUEUED_NOTE):
+        st.success(st.session_state.pop(QUEUED_NOTE))
     show_queue(kb)
     if st.session_state.get(REPORT) is not None:
         show_report(st.session_state[REPORT])
