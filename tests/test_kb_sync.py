@@ -183,6 +183,7 @@ def test_cli(tmp_path, folder, fake_model, capsys):
     out = capsys.readouterr().out
     assert "[已不在]" in out and "kb sync-remove" in out
     assert cli.main([*data, "sync", "--status"]) == 0 and "待确认移除 1" in capsys.readouterr().out
+    assert cli.main([*data, "sync", "--due"]) == 0 and "没有到时间" in capsys.readouterr().out  # no schedule
     assert cli.main([*data, "sync-gone", "--json"]) == 0
     (gone,) = json.loads(capsys.readouterr().out)
     assert cli.main([*data, "sync-remove", str(folder)]) == 1  # neither ids nor --all
@@ -192,6 +193,9 @@ def test_cli(tmp_path, folder, fake_model, capsys):
     assert cli.main([*data, "sync", "--forget", str(folder)]) == 0
     assert cli.main([*data, "sync", "--status"]) == 0 and "还没有同步文件夹" in capsys.readouterr().out
     assert cli.main([*data, "sync", str(folder), "--every", "3s"]) == 1 and "太短" in capsys.readouterr().err
+    assert cli.main([*data, "sync", str(folder), "--every", "10m", "--times", "1"]) == 0  # registered with a schedule
+    capsys.readouterr()
+    assert cli.main([*data, "sync", "--due"]) == 0 and "没有到时间" in capsys.readouterr().out  # just ran
 
 
 def test_the_page_shows_each_folder_and_takes_decisions(ui_kb, tmp_path):

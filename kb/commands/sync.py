@@ -61,8 +61,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
             else:
                 print_status(folders, describe_interval)
             return 0
-        folders = [kb.sync.add(folder, every).path for folder in args.folders] or \
-            [f.path for f in kb.sync.folders()]
+        if args.due:  # for cron: only the folders whose schedule says it is time
+            folders = [f.path for f in kb.sync.due()]
+            if not folders:
+                print("没有到时间需要同步的文件夹。")
+                return 0
+        else:
+            folders = [kb.sync.add(folder, every).path for folder in args.folders] or \
+                [f.path for f in kb.sync.folders()]
         if not folders:
             raise InvalidInput("请指定要同步的文件夹：kb sync 文件夹路径 [--every 10m | --watch]")
         results = []
@@ -133,6 +139,8 @@ def register(sub) -> None:
     how.add_argument("--watch", action="store_true", help="监视文件夹，文件有变化时自动同步（按 Ctrl+C 停止）")
     how.add_argument("--status", action="store_true", help="列出同步文件夹及其状态")
     how.add_argument("--forget", metavar="FOLDER", help="停止同步一个文件夹（已导入的文档保留）")
+    how.add_argument("--due", action="store_true",
+                     help="只同步按频率已到时间的文件夹（供 cron 等定时任务每分钟调用）")
     p.add_argument("--times", type=int, help=argparse.SUPPRESS)  # tests: stop after this many rounds
     p.add_argument("--json", action="store_true", help="输出 JSON")
 
