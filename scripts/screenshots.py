@@ -177,6 +177,55 @@ def prepare(data_dir: Path, model: str | None) -> None:
         if SHOT_LIST not in kb.lists.names():
             lst = kb.lists.draft(SHOT_LIST, preset(SHOT_PRESET).query, k=6)
             kb.lists.annotate(SHOT_LIST, lst.items[0].id, "重点研读，会上交流体会")
+        if not kb.sync.folders():
+            prepare_sync(kb, Path(f"{data_dir}-同步示例"))
+
+
+# Two notices of a fictional county committee for the 文件夹同步 page: synced, then one deleted from the folder.
+SYNC_DEMO = {
+    "县委办关于开展主题党日活动的通知.txt": """中共清河县委办公室
+县委办〔2025〕12号
+中共清河县委办公室关于开展2025年度主题党日活动的通知
+各乡镇党委，县直各单位党组（党委）：
+为推动党员教育管理常态化，经县委同意，现就开展2025年度主题党日活动通知如下。
+一、活动内容
+围绕学习贯彻党的创新理论，每月固定一天开展集中学习、组织生活和志愿服务。
+二、工作要求
+各级党组织要精心组织，做好记录，确保活动取得实效。
+中共清河县委办公室
+2025年2月20日
+""",
+    "县委关于加强基层党组织建设的意见.txt": """内部资料 注意保存
+中共清河县委文件
+清发〔2025〕3号
+中共清河县委关于加强基层党组织建设的意见
+各乡镇党委，县直各单位党组（党委）：
+为深入贯彻新时代党的组织路线，推动基层党组织全面进步、全面过硬，提出如下意见。
+一、总体要求
+坚持大抓基层的鲜明导向，把基层党组织建设成为宣传党的主张、贯彻党的决定的坚强战斗堡垒。
+二、重点任务
+抓好支部标准化规范化建设，选优配强支部书记，严格党的组织生活。
+中共清河县委
+2025年3月5日
+""",
+}
+
+
+def prepare_sync(kb, folder: Path) -> None:
+    """A synced folder with two notices, one of which is then deleted: its document waits for a decision."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in SYNC_DEMO.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    kb.sync.add(folder, every=600)
+    kb.sync.run(folder)
+    (folder / next(iter(SYNC_DEMO))).unlink()
+    kb.sync.run(folder)
+
+
+def take_sync(driver, base_url: str, out: Path) -> Path:
+    driver.get(base_url + "/sync")
+    wait_for_text(driver, "已不在文件夹中")
+    return screenshot(driver, out / "09-sync.png")
 
 
 def take_all(base_url: str, out: Path) -> list[Path]:
@@ -214,6 +263,7 @@ def take_all(base_url: str, out: Path) -> list[Path]:
             driver.get(base_url + path)
             wait_for_text(driver, title)
             saved.append(screenshot(driver, out / name))
+        saved.append(take_sync(driver, base_url, out))
     return saved
 
 
