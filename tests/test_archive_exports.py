@@ -132,7 +132,8 @@ def test_the_bulletin_is_one_page_of_counts(sample, tmp_path):
     if office:
         path = tmp_path / "通报.docx"
         path.write_bytes(data)
-        subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"  # clear of any running instance
+        subprocess.run([office, profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
                        check=True, capture_output=True, timeout=120)
         assert len(PdfReader(tmp_path / "通报.pdf").pages) == 1
 

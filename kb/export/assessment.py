@@ -17,7 +17,7 @@ from kb.records import COMPLETION_LABELS, GroupAssessment, MemberAssessment
 
 COLUMNS = ("序号", "姓名", "职务", "应参加", "出席", "请假", "缺席", "补学", "出勤率", "重点发言", "心得体会",
            "研讨发言材料", "调研报告", "成果转化", "考核结果", "未达标原因")
-WIDTHS = (6, 10, 26, 8, 6, 6, 6, 6, 8, 9, 9, 12, 9, 9, 9, 60)
+WIDTHS = (5, 8, 22, 6, 5, 5, 5, 5, 7, 8, 8, 11, 8, 8, 8, 44)
 PASSED, SHORT = "达标", "未达标"
 
 
@@ -59,6 +59,10 @@ def _sheet(ws: Any, title: str, header: Sequence[str], body: Sequence[Sequence[s
         cell.border = border
         ws.column_dimensions[get_column_letter(column)].width = width
     for r, values in enumerate(body, start=2):
+        # Rows do not grow by themselves when a file is opened: give each the lines its longest cell
+        # needs (a Chinese character is two width units).
+        lines = max((-(-len(str(v)) * 2 // max(w - 1, 1)) for v, w in zip(values, widths, strict=True)), default=1)
+        ws.row_dimensions[r].height = 15 * max(lines, 1)
         for column, value in enumerate(values, start=1):
             _text_cell(ws, r, column, value)
             cell = ws.cell(row=r, column=column)
@@ -66,6 +70,13 @@ def _sheet(ws: Any, title: str, header: Sequence[str], body: Sequence[Sequence[s
             cell.alignment = Alignment(vertical="center", wrap_text=True)
             cell.border = border
     ws.freeze_panes = "A2"
+    # Printed as an office files it: landscape A4, all columns on one page wide, the header on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
 
 
 def render_xlsx(group: GroupAssessment) -> bytes:
