@@ -81,7 +81,7 @@ from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
 from kb.sync import FolderSync, describe_interval, parse_interval
-from kb.uploads import UPLOADS, save
+from kb.uploads import UPLOADS, safe_name, save
 from kb.versions import one_per_work, works
 
 if TYPE_CHECKING:
@@ -397,10 +397,18 @@ class KnowledgeBase:
         """Import files uploaded through the web UI, as (file name, content): they are kept in
         <data>/uploads (a file of the same name replaced, so a corrected upload updates its document)."""
         _check_upload(files)
-        paths = save(self.data_dir / UPLOADS, files)
+        folder = self.data_dir / UPLOADS
+        # The files an upload replaces, put back if the new one is refused as classified: refusing it
+        # must not lose the stored document's file.
+        replaced = {name: (folder / name).read_bytes() for name in {safe_name(n) for n, _ in files}
+                    if (folder / name).is_file()}
+        paths = save(folder, files)
         report = self._ingest(paths, kind=kind, tags=tags, options=options, progress=progress)
-        for refused in report.refused:  # a classified file is not kept on the server either
-            Path(refused).unlink(missing_ok=True)
+        for refused in map(Path, report.refused):  # a classified file is not kept on the server either
+            if refused.name in replaced:
+                refused.write_bytes(replaced[refused.name])
+            else:
+                refused.unlink(missing_ok=True)
         return report
 
     def _ingest(self, paths: Sequence[str | Path], *, kind: str | None, tags: Sequence[str],

@@ -78,6 +78,10 @@ def test_an_uploaded_classified_file_is_not_kept(kb):
     report = organiser.upload([("绝密材料.txt", content), ("普通.txt", PLAIN.encode())])
     assert len(report.refused) == 1 and len(report.added) == 1
     assert sorted(p.name for p in (kb.data_dir / "uploads").iterdir()) == ["普通.txt"]
+    # a classified upload under the name of a stored one is refused, and the stored one's file put back
+    again = organiser.upload([("普通.txt", ("机密★1年\n" + PLAIN + "\n补充").encode())])
+    assert again.refused and (kb.data_dir / "uploads" / "普通.txt").read_bytes() == PLAIN.encode()
+    assert kb.document("普通.txt").path == str(kb.data_dir / "uploads" / "普通.txt")
 
 
 def test_cli_setting_and_report(tmp_path, fake_model, capsys):
