@@ -80,7 +80,7 @@ from kb.search import cap_per_document, make_hits, prepare, rank, weak_matches
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
-from kb.sync import FolderSync, describe_interval, parse_interval
+from kb.sync import FolderSync, Schedule, describe_interval, parse_interval
 from kb.uploads import UPLOADS, safe_name, save
 from kb.versions import one_per_work, works
 
@@ -160,6 +160,7 @@ class _Shared:
     imports: ImportQueue
     vectors_lock: threading.Lock  # one backfill at a time in this process (the import worker's or a caller's)
     follower: ChangeFollower | None = None
+    schedule: Schedule | None = None  # the synced folders' schedule, in an app server
 
 
 class KnowledgeBase:
@@ -258,6 +259,9 @@ class KnowledgeBase:
     # ---- lifecycle --------------------------------------------------------------------------------
     def close(self) -> None:
         if self._owner:
+            if self._shared.schedule is not None:
+                self._shared.schedule.stop()
+                self._shared.schedule = None
             self._shared.imports.close()
             if self._shared.follower is not None:
                 self._shared.follower.stop()
@@ -485,6 +489,18 @@ class KnowledgeBase:
             raise NotFound(f"{folder} 不是同步文件夹：请先添加")
         return self._shared.imports.submit(self.actor.name, f"同步 {Path(synced.path).name or synced.path}",
                                            lambda progress: self.sync.run(synced.path, progress).report)
+
+    def follow_sync_schedule(self, interval: float = 60.0, start: bool = True) -> Schedule:
+        """Run the synced folders on their schedules (an app server calls this once): every `interval`
+        seconds, each folder whose time has come is handed to the import worker as this view's actor.
+        Stopped by close(); `start=False` gives the schedule without its thread (tests call tick())."""
+        shared = self._shared
+        if shared.schedule is None:
+            shared.schedule = Schedule(self.sync.due, self.submit_sync,
+                                       lambda job: self.import_job(job.id).active, interval)
+            if start:
+                shared.schedule.start()
+        return shared.schedule
 
     def submit_vectors(self) -> ImportJob | None:
         """Queue the vectors an earlier import left undone (the UI does on start); None if none are."""

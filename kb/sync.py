@@ -9,6 +9,7 @@ nothing as gone: its run is recorded as unreachable.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -19,11 +20,13 @@ from typing import TYPE_CHECKING
 from kb.access import Guard, mutation
 from kb.clock import now
 from kb.errors import InvalidInput, NotFound
-from kb.records import GoneFile, IngestReport, ProgressFn, SyncedFolder, SyncResult
+from kb.records import GoneFile, ImportJob, IngestReport, ProgressFn, SyncedFolder, SyncResult
 from kb.roots import real
 
 if TYPE_CHECKING:
     from kb.store import Store
+
+log = logging.getLogger(__name__)
 
 Ingest = Callable[[Path, ProgressFn | None], IngestReport]  # the normal import of one folder
 Delete = Callable[[str], object]  # remove one document (already permitted by the caller's action)
@@ -237,6 +240,50 @@ class FolderSync:
         synced = self._registered(folder)
         with self.store.transaction():
             return self.store.sync.keep(synced.path, list(doc_ids))
+
+
+class Schedule:
+    """An app server's thread that hands every folder whose schedule is due to the import worker (a folder
+    whose last run is still queued or under way is not handed over again). Several app servers over one
+    database may each hand over a folder: a second run finds nothing new and costs a hash per file."""
+
+    def __init__(self, due: Callable[[], list[SyncedFolder]], submit: Callable[[str], ImportJob],
+                 active: Callable[[ImportJob], bool], interval: float = 60.0):
+        self._due = due
+        self._submit = submit
+        self._active = active
+        self.interval = interval
+        self._jobs: dict[str, ImportJob] = {}  # folder -> its last job
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> list[str]:
+        """One look at the schedule: the folders handed to the worker now."""
+        handed = []
+        for folder in self._due():
+            job = self._jobs.get(folder.path)
+            if job is not None and self._active(job):
+                continue
+            self._jobs[folder.path] = self._submit(folder.path)
+            handed.append(folder.path)
+        return handed
+
+    def start(self) -> Schedule:
+        def loop() -> None:
+            while not self._stop.wait(self.interval):
+                try:
+                    self.tick()
+                except Exception:  # noqa: BLE001 - a bad moment (database busy) must not end the schedule
+                    log.exception("the sync schedule could not hand over a folder")
+
+        self._thread = threading.Thread(target=loop, name="kb-sync-schedule", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 def _hidden(path: str, folder: str) -> bool:

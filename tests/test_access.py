@@ -60,7 +60,7 @@ MUTATIONS = {
 READS = {
     KnowledgeBase: {"acting_as", "can", "close", "encode", "encode_query", "embed", "refresh_indexes", "search",
                     "documents", "document", "chunks", "text", "pages", "tags", "facets", "count_documents",
-                    "count_chunks",
+                    "count_chunks", "follow_sync_schedule",
                     "generation", "last_ingest", "stats", "follow_changes", "classified_allowed",
                     "weak_line", "draft_share", "vectors_pending", "check", "versions",
                     # queue work for the import worker, whose job runs the guarded ingest/upload/complete_vectors

@@ -217,3 +217,16 @@ def test_the_page_shows_each_folder_and_takes_decisions(ui_kb, tmp_path):
     next(b for b in at.button if b.label == "移除所选").click().run()
     no_errors(at)
     assert ui_kb.sync.folders()[0].gone == () and ui_kb.count_documents() == 5
+
+
+def test_the_schedule_hands_due_folders_to_the_import_worker(kb, folder, tmp_path):
+    kb.sync.add(folder, every=parse_interval("10m"))
+    by_hand = tmp_path / "手动"
+    by_hand.mkdir()
+    kb.sync.add(by_hand)  # no schedule: never handed over
+    schedule = kb.follow_sync_schedule(start=False)
+    assert schedule.tick() == [str(folder.resolve())]
+    (job,) = [j for j in kb.import_jobs() if j.label.startswith("同步")]
+    assert kb.import_job(job.id, wait=120).state == "finished" and kb.count_documents() == 2
+    assert schedule.tick() == []  # it just ran: not due for ten minutes
+    assert kb.follow_sync_schedule() is schedule

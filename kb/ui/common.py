@@ -93,6 +93,7 @@ def load_kb(path: str) -> KnowledgeBase:
         kb.submit_vectors()  # vectors an interrupted import left undone, computed by the import worker
     except KBError:
         log.exception("could not queue the missing vectors")
+    kb.follow_sync_schedule()  # synced folders with a schedule run on it while the app is up
     return kb
 
 

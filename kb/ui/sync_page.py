@@ -102,7 +102,8 @@ def add_folder(kb: KnowledgeBase) -> None:
         path = st.text_input("服务器上的文件夹路径" + ("（须在导入目录内）" if not kb.actor.local else ""),
                              key=NEW_PATH, placeholder="/srv/学习资料/中心组")
         every = st.selectbox("同步频率", list(SCHEDULES), format_func=SCHEDULES.get, key=NEW_EVERY,
-                             help="定时同步由 kb sync --every 或服务器的定时任务执行；这里记录频率，也可随时“立即同步”")
+                             help="运行中的资料库服务器按此频率自动同步（命令行也可用 kb sync --due 配合定时任务）；"
+                                  "也可随时“立即同步”")
         if st.form_submit_button("添加并同步") and path.strip():
             try:
                 added = kb.sync.add(path, every)
