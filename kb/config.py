@@ -24,6 +24,10 @@ class SearchConfig:
     keyword_weight: float = 1.0
     rrf_k: int = 60
     candidates: int = 500  # per retriever, before fusion; also the sample the z-scores describe
+    # Documents (per_doc) are ranked by their best passage plus this share of their second, its square
+    # of their third... (kb.search.rank_documents); 0 ranks by the best passage alone. Passages keep
+    # their own ranking. Chosen on the dev sets and the sample's presets (docs/relevance.md).
+    document_damping: float = 0.1
     snippet_chars: int = 160
     # In passage mode, at most this many passages of one document (0: no limit): one long document
     # would otherwise fill most of a page of results and hide the others.

@@ -15,7 +15,7 @@ import numpy as np
 
 from kb.errors import KBError
 from kb.records import ChunkRecord
-from kb.representation import embed_key, embedding_input
+from kb.representation import embed_key, embedding_input, query_key
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
@@ -80,8 +80,21 @@ class Embeddings:
         """Encode without looking anything up (a query is encoded once and not kept)."""
         return self.encoder.encode(list(texts), batch_size=self.batch_size, show_progress=show_progress)
 
-    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
-        """Encode search queries: models trained with prompts (e5: "query: ") encode them unlike passages."""
+    def encode_query(self, texts: Sequence[str], cached: bool = False) -> np.ndarray:
+        """Encode search queries: models trained with prompts (e5: "query: ") encode them unlike passages.
+
+        With `cached`, vectors are looked up in (and added to) the shared cache under keys of their own:
+        `kb eval` runs the same few thousand queries again and again; a search never caches.
+        """
+        if cached and self.cache is not None and texts:
+            keys = [query_key(t) for t in texts]
+            found = self.cache.get(self.model_name, list(dict.fromkeys(keys)))
+            missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+            if missing:
+                encoded = dict(zip((query_key(t) for t in missing), self.encode_query(missing), strict=True))
+                self.cache.put(self.model_name, encoded)
+                found.update(encoded)
+            return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
         encode_query = getattr(self.encoder, "encode_query", None)  # encoders written before prompts lack it
         return encode_query(list(texts)) if encode_query else self.encode(texts)
 

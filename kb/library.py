@@ -76,7 +76,7 @@ from kb.records import (
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.roots import ImportRoots
 from kb.roster import Roster
-from kb.search import cap_per_document, make_hits, prepare, rank, weak_matches
+from kb.search import cap_per_document, make_hits, prepare, rank, rank_documents, weak_matches
 from kb.store import Store, is_database_url, open_store
 from kb.store.cache import EmbeddingCache, default_cache_path
 from kb.store.copy import copy_store
@@ -345,9 +345,10 @@ class KnowledgeBase:
         """Vectors of short texts, looked up first and kept in the store like chunk vectors."""
         return self.embeddings.of_texts(texts)
 
-    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of search queries (nothing looked up or kept): e5 encodes them with its "query: " prompt."""
-        return self.embeddings.encode_query(texts)
+    def encode_query(self, texts: Sequence[str], cached: bool = False) -> np.ndarray:
+        """Vectors of search queries: e5 encodes them with its "query: " prompt. Nothing is looked up or
+        kept unless `cached` (`kb eval`: the shared cache keeps a set's queries between runs)."""
+        return self.embeddings.encode_query(texts, cached)
 
     # ---- indexes ------------------------------------------------------------------------------------
     def refresh_indexes(self) -> None:
@@ -572,7 +573,9 @@ class KnowledgeBase:
             doc_of = self.store.chunks.documents_of([cid for cid, _ in ranked])
             if work_of:  # one hit per work: its other versions are named, not listed again
                 ranked = one_per_work(ranked, doc_of, work_of)
-            if cap:
+            if per_doc:  # documents by their best passage and a damped share of the next (docs/relevance.md)
+                ranked = rank_documents(ranked, doc_of, self.config.search.document_damping)
+            elif cap:
                 ranked = cap_per_document(ranked, doc_of, cap)
         ranked = ranked[:k]  # fusion returns every candidate; only the top k are read in full
         chunks = self.store.chunks.get([cid for cid, _ in ranked])

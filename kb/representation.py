@@ -25,3 +25,9 @@ def keyword_input(title: str, section: Sequence[str], text: str) -> str:
 def embed_key(text: str) -> str:
     """Cache key of an embedding input: identical inputs are encoded once per model."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def query_key(text: str) -> str:
+    """Cache key of a search query's vector: apart from passages', since a model may encode a query
+    differently from the same words as a passage (e5's prompts)."""
+    return embed_key("\x00query\x00" + text)

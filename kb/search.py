@@ -168,3 +168,35 @@ def cap_per_document(ranked: Sequence[tuple[int, float]], doc_of: dict[int, str]
             taken[doc] = taken.get(doc, 0) + 1
             out.append((chunk_id, score))
     return out
+
+
+def rank_documents(ranked: Sequence[tuple[int, float]], doc_of: dict[int, str],
+                   damping: float) -> list[tuple[int, float]]:
+    """Each document once, at its best chunk, scored by that chunk's score plus a damped share of how
+    far its next chunks stand above the mean of the ranked candidates:
+    s1 + damping * (s2 - mean)+ + damping**2 * (s3 - mean)+ + ...
+
+    A reading that treats the topic in several passages then edges out one that mentions it once with
+    a slightly better passage; a document with one matching passage keeps that passage's score, and
+    damping 0 is plain best-chunk ranking. Measuring from the mean makes the share mean the same for
+    BM25 scores, cosines and fused z-scores (docs/relevance.md, "Document scores").
+    """
+    if damping <= 0 or len(ranked) < 2:
+        return best_per_document(ranked, doc_of)
+    mean = float(np.mean([score for _, score in ranked]))
+    best: dict[str, tuple[int, float]] = {}  # document -> (its best chunk, its score so far)
+    share: dict[str, float] = {}  # document -> the share its next chunk adds
+    order: dict[str, int] = {}
+    for chunk_id, score in ranked:
+        doc = doc_of.get(chunk_id)
+        if doc is None:
+            continue
+        if doc not in best:
+            best[doc] = (chunk_id, score)
+            share[doc] = damping
+            order[doc] = len(order)
+        elif score > mean:
+            first, total = best[doc]
+            best[doc] = (first, total + share[doc] * (score - mean))
+            share[doc] *= damping
+    return sorted(best.values(), key=lambda item: (-item[1], order[doc_of[item[0]]]))

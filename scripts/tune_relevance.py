@@ -51,7 +51,8 @@ def _padded(results: list[tuple[np.ndarray, np.ndarray]], depth: int) -> tuple[n
     return ids, scores
 
 
-def dump(directory: Path, out: Path, chunker: ChunkerConfig, bm25: BM25Params, depth: int = DEPTH) -> None:
+def dump(directory: Path, out: Path, chunker: ChunkerConfig, bm25: BM25Params, depth: int = DEPTH,
+         model: str | None = None) -> None:
     from kb.library import KnowledgeBase, default_cache_path
 
     started = time.perf_counter()
@@ -61,7 +62,8 @@ def dump(directory: Path, out: Path, chunker: ChunkerConfig, bm25: BM25Params, d
     config = KBConfig(chunker=chunker, bm25=bm25)
     with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
         names = write_corpus(beir, Path(tmp) / "corpus")
-        kb = KnowledgeBase(Path(tmp) / "data", config=config, embedding_cache=default_cache_path())
+        kb = KnowledgeBase(Path(tmp) / "data", config=config, embedding_cache=default_cache_path(),
+                           **({"model": model} if model else {}))
         try:
             kb.ingest([Path(tmp) / "corpus"])
             corpus_of = {d.id: names[Path(d.path).name] for d in kb.documents()}
@@ -70,7 +72,7 @@ def dump(directory: Path, out: Path, chunker: ChunkerConfig, bm25: BM25Params, d
             records = kb.store.chunks.get(chunk_ids.tolist())
             chunk_doc = np.array([corpus_of[records[int(c)].doc_id] for c in chunk_ids])
             search_texts = [records[int(c)].search_text for c in chunk_ids]
-            vectors = kb.embed(texts)  # through the shared cache: queries are encoded exactly like passages
+            vectors = kb.encode_query(texts, cached=True)  # as `kb eval` encodes them (e5: its query prompt)
             kb.refresh_indexes()
             indexes = kb.indexes
             dense = [indexes.dense.search(v, depth) for v in vectors]
@@ -367,34 +369,186 @@ def print_tokens(dumps: list[Dump]) -> None:
         print(_row(name, cells), flush=True)
 
 
-def print_sample() -> None:
+def sample_searches() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(query, kind, expected) for every preset query: the readings each preset was written for (by
+    title) and the minutes that discussed it (by file name)."""
+    from kb.presets import load_presets
+
+    return [(query, kind, expected)
+            for preset in load_presets()
+            for kind, expected in (("theory", preset.expected_titles), ("minutes", preset.expected_minutes))
+            for query in ((preset.query, *preset.queries) if expected else ())]
+
+
+def print_sample(model: str | None = None) -> None:
     """nDCG@5 of each preset query on the bundled sample corpus, against the preset's expected documents."""
     from kb.library import KnowledgeBase
-    from kb.presets import load_presets
     from kb.records import Filters
     from kb.sample_kb import build_sample
 
     configs = {
-        "keyword": ("keyword", SearchConfig()),
-        "dense": ("dense", SearchConfig()),
-        "RRF equal, 100 candidates (old default)": ("hybrid", SearchConfig(fusion="rrf", candidates=100)),
-        "min-max sum": ("hybrid", SearchConfig(fusion="score")),
-        "zscore (default)": ("hybrid", SearchConfig()),
+        "keyword": ("keyword", SearchConfig(document_damping=0)),
+        "dense": ("dense", SearchConfig(document_damping=0)),
+        "RRF equal, 100 candidates (old default)": ("hybrid", SearchConfig(fusion="rrf", candidates=100,
+                                                                           document_damping=0)),
+        "min-max sum": ("hybrid", SearchConfig(fusion="score", document_damping=0)),
+        "zscore, best chunk": ("hybrid", SearchConfig(document_damping=0)),
     }
-    gains: dict[str, list[float]] = {name: [] for name in configs}
-    with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp, KnowledgeBase(Path(tmp)) as kb:
+    for damping in DAMPINGS[1:]:
+        for retriever in ("keyword", "dense", "hybrid"):
+            configs[f"{retriever}, best + {damping} damped share"] = (retriever, SearchConfig(document_damping=damping))
+    gains: dict[str, dict[str, list[float]]] = {name: {"theory": [], "minutes": []} for name in configs}
+    with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp, \
+            KnowledgeBase(Path(tmp), **({"model": model} if model else {})) as kb:
         build_sample(kb)
         default = kb.config
-        for preset in load_presets():
-            for kind, expected in (("theory", preset.expected_titles), ("minutes", preset.expected_minutes)):
-                for query in (preset.query, *preset.queries) if expected else ():
-                    for name, (retriever, search) in configs.items():
-                        kb.config = replace(default, search=search)
-                        hits = kb.search(query, k=5, per_doc=True, filters=Filters(kind=kind), retriever=retriever)
-                        found = [h.title if kind == "theory" else Path(h.path).name for h in hits]
-                        gains[name].append(ndcg_at_k(found, dict.fromkeys(expected, 1.0), 5))
-    for name, values in gains.items():
-        print(_row(name, [f"nDCG@5 {np.mean(values):.4f} over {len(values)} searches"]))
+        searches = sample_searches()
+        vectors = kb.encode_query([query for query, _, _ in searches])
+        for (query, kind, expected), vector in zip(searches, vectors, strict=True):
+            for name, (retriever, search) in configs.items():
+                kb.config = replace(default, search=search)
+                hits = kb.search(query, k=5, per_doc=True, filters=Filters(kind=kind), retriever=retriever,
+                                 vector=vector)
+                found = [h.title if kind == "theory" else Path(h.path).name for h in hits]
+                gains[name][kind].append(ndcg_at_k(found, dict.fromkeys(expected, 1.0), 5))
+    print(_row("sample, nDCG@5", ["readings", "minutes", "all"]))
+    for name, by_kind in gains.items():
+        every = by_kind["theory"] + by_kind["minutes"]
+        print(_row(name, [f"{np.mean(by_kind['theory']):.4f} ({len(by_kind['theory'])})",
+                          f"{np.mean(by_kind['minutes']):.4f} ({len(by_kind['minutes'])})",
+                          f"{np.mean(every):.4f} ({len(every)})"]))
+
+
+
+# ---- documents: best chunk or a damped share of the next ones (issue 20) ----------------------------
+
+
+def documents_by(dump: Dump, fuse_one: Fusion, damping: float, scale: str = "z") -> list[list[str]]:
+    """Documents ranked by kb.search.rank_documents (scale "z"), or by the raw scores' damped sum ("raw")."""
+    from kb.search import rank_documents
+
+    found = []
+    for q in dump.queries:
+        ranked = fuse_one(q)
+        if scale == "raw":
+            per: dict[str, float] = {}
+            weight: dict[str, float] = {}
+            for chunk, score in ranked:
+                doc = dump.doc_of[chunk]
+                if doc not in per:
+                    per[doc], weight[doc] = score, damping
+                else:
+                    per[doc] += weight[doc] * max(score, 0.0)
+                    weight[doc] *= damping
+            found.append(sorted(per, key=lambda d: -per[d])[:DOCS])
+        else:
+            found.append([dump.doc_of[c] for c, _ in rank_documents(ranked, dump.doc_of, damping)[:DOCS]])
+    return found
+
+
+DAMPINGS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def print_documents(dumps: list[Dump], default: SearchConfig) -> None:
+    """nDCG@10 of keyword, dense and the default hybrid with each document scored by its chunks."""
+    tried = {"keyword": only("keyword"), "dense": only("dense"), "hybrid": via_search_config(default)}
+    print(_row("retriever, document score", [f"{d.name} nDCG@10" for d in dumps]))
+    for name, fuse_one in tried.items():
+        for scale in ("z", "raw"):
+            for damping in DAMPINGS:
+                if damping == 0 and scale == "raw":
+                    continue
+                label = "best chunk" if damping == 0 else f"best + {damping} damped share ({scale} scores)"
+                found = [metrics(documents_by(d, fuse_one, damping, scale), [q.relevant for q in d.queries])
+                         for d in dumps]
+                cells = [f"{m['ndcg@10']:.4f}" for m in found]
+                print(_row(f"{name}, {label}", cells), flush=True)
+
+
+# ---- the keyword side against plain whole-passage BM25 (issue 20) ------------------------------------
+
+
+def _plain_tokens(text: str) -> list[str]:
+    """The reference's tokens: jieba's own search-mode words that hold a letter or digit."""
+    import jieba
+
+    return [w for w in jieba.lcut_for_search(text) if any(c.isalnum() for c in w)]
+
+
+def print_keyword(directory: Path, damping: float) -> None:
+    """Plain bm25s over whole passages, then kb's keyword side one difference at a time (nDCG@10)."""
+    import bm25s
+
+    from ingest.chunker import chunk_document
+    from ingest.normalize import for_search
+    from ingest.pipeline import read_document
+    from kb.representation import keyword_input
+
+    beir = load_beir(directory)
+    query_ids = [q for q in beir.queries if q in beir.qrels]
+    qrels = {q: beir.qrels[q] for q in query_ids}
+    ids = list(beir.corpus)
+
+    def score(found: dict[str, list[str]]) -> str:
+        return f"{evaluate(found, qrels)['ndcg@10']:.4f}"
+
+    retriever = bm25s.BM25()  # k1 1.5, b 0.75, Lucene's idf
+    retriever.index([_plain_tokens(f"{t} {x}") for t, x in beir.corpus.values()], show_progress=False)
+    plain = {}
+    for q in query_ids:
+        rows, _ = retriever.retrieve([_plain_tokens(beir.queries[q])], k=min(DOCS, len(ids)), show_progress=False)
+        plain[q] = [ids[i] for i in rows[0]]
+    print(_row("plain bm25s (k1 1.5), jieba lcut_for_search, title + text", [score(plain)]), flush=True)
+    once = {}
+    for q in query_ids:  # kb counts a word the query repeats once; bm25s, like Lucene, each time
+        tokens = list(dict.fromkeys(_plain_tokens(beir.queries[q])))
+        rows, _ = retriever.retrieve([tokens], k=min(DOCS, len(ids)), show_progress=False)
+        once[q] = [ids[i] for i in rows[0]]
+    print(_row("... each query word counted once", [score(once)]), flush=True)
+
+    def run(units: list[tuple[str, str]], tokenizer: Callable[[str], list[str]] = tokenize,
+            params: BM25Params = BM25Params(), damping: float = 0.0) -> str:
+        from kb.search import rank_documents
+
+        index = KeywordIndex(params, tokenizer)
+        index.add(np.arange(len(units), dtype=np.int64), [text for _, text in units])
+        doc_of = dict(enumerate(doc for doc, _ in units))
+        found = {}
+        for q in query_ids:
+            chunk_ids, scores = index.search(normalise_query(beir.queries[q]), DEPTH)
+            ranked = list(zip(chunk_ids.tolist(), scores.tolist(), strict=True))
+            found[q] = [doc_of[c] for c, _ in rank_documents(ranked, doc_of, damping)[:DOCS]]
+        return score(found)
+
+    whole = [(doc, for_search(f"{t} {x}")) for doc, (t, x) in beir.corpus.items()]
+    print(_row("kb's BM25 code, same tokens, k1 1.5, text in search form",
+               [run(whole, _plain_tokens, BM25Params(1.5))]))
+    print(_row("... k1 1.2 (kb's)", [run(whole, _plain_tokens)]))
+    print(_row("... kb's tokenizer, stopwords kept", [run(whole, lambda text: tokenize(text, stopwords=()))]))
+    print(_row("... kb's tokenizer (dictionary words inside words, stopwords out)", [run(whole)]), flush=True)
+
+    def read(always_title: bool) -> dict[str, object]:
+        with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
+            if always_title:
+                names = write_corpus(beir, Path(tmp))
+            else:  # how kb eval wrote them before: no title line when the text opens with the title
+                names = {}
+                for n, (doc, (title, text)) in enumerate(beir.corpus.items()):
+                    names[f"{n}.txt"] = doc
+                    body = f"{title}\n\n{text}" if title and not text.startswith(title) else text
+                    (Path(tmp) / f"{n}.txt").write_text(body, encoding="utf-8")
+            return {doc: read_document(Path(tmp) / name) for name, doc in names.items()}
+
+    for always_title in (False, True):
+        docs = read(always_title)
+        how = "title line always written" if always_title else "as kb eval wrote files before (title line dropped)"
+        print(_row(f"kb's documents, {how}: whole document",
+                   [run([(d, keyword_input(doc.title, (), doc.text)) for d, doc in docs.items()])]))
+        chunks = [(d, keyword_input(doc.title, c.section, c.text))
+                  for d, doc in docs.items() for c in chunk_document(doc, ChunkerConfig())]
+        print(_row(f"kb's documents, {how}: chunks, best chunk", [run(chunks)]))
+        print(_row(f"kb's documents, {how}: chunks, best + {damping} damped share", [run(chunks, damping=damping)]),
+              flush=True)
 
 
 # ---- command line ---------------------------------------------------------------------------------
@@ -410,12 +564,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max", type=int, help="ChunkerConfig.max_chars")
     p.add_argument("--overlap", type=int, help="ChunkerConfig.overlap_chars")
     p.add_argument("--depth", type=int, default=DEPTH, help="chunks kept per retriever and query")
+    p.add_argument("--model", help="the encoder (default: that of a new knowledge base)")
     for name, text in (("fusions", "every fusion tried"),
                        ("subsets", "fusions on the queries keyword search finds hard"),
                        ("summary", "keyword, dense, equal RRF and the default, nDCG@10 only")):
         p = sub.add_parser(name, help=text)
         p.add_argument("dumps", type=Path, nargs="+")
-    sub.add_parser("sample", help="a check outside the dev sets: the presets on the bundled sample corpus")
+    p = sub.add_parser("sample", help="a check outside the dev sets: the presets on the bundled sample corpus")
+    p.add_argument("--model", help="the encoder (default: that of a new knowledge base)")
+    p = sub.add_parser("documents", help="document scores: best chunk or a damped share of the next ones")
+    p.add_argument("dumps", type=Path, nargs="+")
+    p = sub.add_parser("keyword", help="plain whole-passage BM25 (bm25s), then kb's keyword side step by step")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--damping", type=float, default=0.1)
     p = sub.add_parser("tokens", help="keyword tokenisations, rebuilt from the dumped chunk texts")
     p.add_argument("dumps", type=Path, nargs="+")
     p = sub.add_parser("bm25", help="BM25 k1 and b, rebuilt from the dumped chunk texts")
@@ -424,12 +585,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--b", type=float, nargs="+", default=[0.5, 0.75, 0.9])
     args = parser.parse_args(argv)
     if args.command == "sample":
-        print_sample()
+        print_sample(args.model)
+        return 0
+    if args.command == "keyword":
+        print_keyword(args.dir, args.damping)
         return 0
     if args.command == "dump":
         changes = {"target_chars": args.target, "max_chars": args.max, "overlap_chars": args.overlap}
         chunker = replace(ChunkerConfig(), **{k: v for k, v in changes.items() if v is not None})
-        dump(args.dir, args.out, chunker, BM25Params(), args.depth)
+        dump(args.dir, args.out, chunker, BM25Params(), args.depth, args.model)
         return 0
     dumps = [load_dump(path) for path in args.dumps]
     if args.command == "fusions":
@@ -440,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         for d in dumps:
             tried = fusions()
             print(_row(d.name, [f"{name} {replay(d, tried[name])['ndcg@10']:.4f}" for name in SUMMARY]), flush=True)
+    elif args.command == "documents":
+        print_documents(dumps, SearchConfig())
     elif args.command == "tokens":
         print_tokens(dumps)
     else:

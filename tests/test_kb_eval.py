@@ -56,6 +56,24 @@ def test_eval_scores_the_pipeline_and_caches_embeddings(beir_dir, encoder, tmp_p
     assert hybrid["queries"] == 2 and 0 < hybrid["ndcg@10"] <= 1
     # The rerun ingested into a new throw-away knowledge base, but no chunk was encoded again.
     assert encoder.texts_encoded - encoded == 2  # just the two queries
+    again = run_eval(beir_dir, cache_path=cache, max_queries=2)
+    assert again == {**hybrid, "seconds": again["seconds"]}
+    assert encoder.texts_encoded - encoded == 2  # the queries' vectors were cached too
+
+
+def test_a_title_gets_its_own_line_even_when_the_text_opens_with_it(tmp_path, encoder):
+    """cmrc2018 passages mostly open with their title ("锣鼓经是…"): without a title line kb fell back to
+    the file name as the title, and lost the title in every chunk after the first."""
+    from kb.evaluate import BeirSet, write_corpus
+    from kb.library import KnowledgeBase
+
+    beir = BeirSet({"p1": ("锣鼓经", "锣鼓经是传统器乐及戏曲里常用的打击乐记谱方法。" * 20)}, {}, {})
+    names = write_corpus(beir, tmp_path / "corpus")
+    assert (tmp_path / "corpus" / next(iter(names))).read_text(encoding="utf-8").startswith("锣鼓经\n\n锣鼓经是")
+    with KnowledgeBase(tmp_path / "data") as kb:
+        kb.ingest([tmp_path / "corpus"])
+        (doc,) = kb.documents()
+        assert doc.title == "锣鼓经"
 
 
 def test_eval_cli_json_has_exactly_the_documented_keys(beir_dir, encoder, capsys, monkeypatch, tmp_path):

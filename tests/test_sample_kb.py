@@ -1,12 +1,16 @@
 """The bundled sample knowledge base with the real default model: every preset topic finds the readings
-written for it, and the minutes of the sessions that studied it."""
+written for it, and the minutes of the sessions that studied it; document scores that count more than the
+best passage rank them at least as well as the best passage alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from index.metrics import ndcg_at_k
 from kb.library import KnowledgeBase
 from kb.presets import load_presets
 from kb.records import Filters
@@ -54,3 +58,33 @@ def test_preset_topic_finds_the_sessions_that_covered_it(sample_kb, preset):
     covered = len(preset.expected_minutes)
     for expected in preset.expected_minutes:
         assert expected in files[: covered + 1], f"{preset.name}: {expected} not in {files}"
+
+
+def _sample_ndcg(kb: KnowledgeBase) -> dict[str, float]:
+    """Mean nDCG@5 of every preset query (the preset's own search and each example query) against the
+    readings the preset was written for and the minutes of the sessions that studied it."""
+    gains: dict[str, list[float]] = {"theory": [], "minutes": []}
+    for preset in PRESETS:
+        for kind, expected in (("theory", preset.expected_titles), ("minutes", preset.expected_minutes)):
+            for query in (preset.query, *preset.queries) if expected else ():
+                hits = kb.search(query, k=5, per_doc=True, filters=Filters(kind=kind))
+                found = [h.title if kind == "theory" else Path(h.path).name for h in hits]
+                gains[kind].append(ndcg_at_k(found, dict.fromkeys(expected, 1.0), 5))
+    return {kind: float(np.mean(values)) for kind, values in gains.items()}
+
+
+def test_document_scores_find_the_readings_a_preset_was_written_for(sample_kb):
+    """The document-level check of issue 20 (docs/relevance.md, "Document scores"): a reading written
+    for a topic treats it throughout, so ranking documents by more than their best passage must not
+    rank the expected readings and minutes lower than the best passage alone does."""
+    default = sample_kb.config
+    assert default.search.document_damping > 0
+    try:
+        scored = _sample_ndcg(sample_kb)
+        sample_kb.config = replace(default, search=replace(default.search, document_damping=0.0))
+        best_passage = _sample_ndcg(sample_kb)
+    finally:
+        sample_kb.config = default
+    for kind in ("theory", "minutes"):
+        assert scored[kind] >= best_passage[kind], (kind, scored, best_passage)
+        assert scored[kind] >= 0.95, (kind, scored)
