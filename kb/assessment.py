@@ -27,10 +27,13 @@ from kb.records import (
     PENDING,
     PRESENT,
     REFLECTION,
+    RELATED,
     REPORT,
     SIGNIN_LABELS,
     SPEECH,
+    STUDIED,
     AssessmentRules,
+    Coverage,
     GroupAssessment,
     Member,
     MemberAssessment,
@@ -50,14 +53,23 @@ if TYPE_CHECKING:
 
 RULES_KEY = "assessment_rules"  # kb.store.meta
 COUNTED = (REFLECTION, REPORT)  # the outputs the yearly minimum counts
-# A plan month and a session match when their theme lines are this close (kb.archive.theme_similarity:
-# the mean of the share of the plan theme's words in the session's theme and the embeddings' cosine).
-# A session held in the planned month needs less: the date vouches for it. On the sample, a session
-# studying its month's theme scores 0.75-1.0 and an unrelated one below 0.35 with either model.
+# A plan month and a session match when they are this close (Assessment.closeness: the theme lines'
+# similarity, kb.archive.theme_similarity, raised to STUDIED_CLOSENESS when the archive's coverage
+# says the session studied the theme — its minutes, not only its theme line — and to
+# RELATED_CLOSENESS when it touched on it). A session held in the planned month needs less: the date
+# vouches for it. Measured on the sample's 2025 sessions (scripts/measure_plan_matching.py, table in
+# docs/archive.md): plan themes copied into the minutes score 1.0 against their session and at most
+# 0.10 (hash-64) / 0.25 (usem3) against the others; short preset themes (乡村振兴, 新质生产力) reach their
+# session through coverage (0.9) with both models, while 作风建设 is left for the organiser to link (its
+# session's minutes say 八项规定 and 形式主义, never 作风).
 MATCH_MIN = 0.5
 SAME_MONTH_MIN = 0.35
+STUDIED_CLOSENESS = 0.9
+RELATED_CLOSENESS = 0.4
 
 Similarity = Callable[[str, Sequence[str]], list[float]]
+Closeness = Callable[[str, Sequence[Session]], list[float]]
+CoverageOf = Callable[..., list[Coverage]]  # archive.coverage(topic, k=…, among=…)
 Sessions = Callable[..., list[Session]]
 SessionOf = Callable[[str], Session]
 
@@ -98,7 +110,7 @@ def _month_of(session: Session) -> int | None:
 
 
 def match_months(year: int, themes: dict[int, str], sessions: Sequence[Session], held: dict[int, str | None],
-                 similarity: Similarity, today: str) -> tuple[list[MonthCompletion], list[Session]]:
+                 closeness: Closeness, today: str) -> tuple[list[MonthCompletion], list[Session]]:
     """The plan's themed months held against the year's sessions: the organiser's links first, then
     the closest theme lines, one session a month, best pairs first (a session in the planned month
     preferred). A month without a session is not done, or pending while it has not ended."""
@@ -108,7 +120,7 @@ def match_months(year: int, themes: dict[int, str], sessions: Sequence[Session],
     open_months = [m for m in sorted(themes) if m not in linked]
     pairs = []
     for month in open_months:
-        scores = similarity(themes[month], [s.theme or s.title for s in free]) if free else []
+        scores = closeness(themes[month], free) if free else []
         for session, score in zip(free, scores, strict=True):
             same = _month_of(session) == month
             if score >= (SAME_MONTH_MIN if same else MATCH_MIN):
@@ -122,17 +134,17 @@ def match_months(year: int, themes: dict[int, str], sessions: Sequence[Session],
     months = []
     for month in sorted(themes):
         held_by: Session | None = None
-        closeness: float | None = None
+        match_score: float | None = None
         corrected = month in linked
         if corrected:
             held_by = linked[month]
         elif month in matched:
-            held_by, closeness = matched[month]
+            held_by, match_score = matched[month]
         if held_by is not None:
             status = DONE if _month_of(held_by) == month else MOVED
         else:
             status = PENDING if f"{year}-{month:02d}" > today[:7] and not corrected else NOT_DONE
-        months.append(MonthCompletion(month, themes[month], status, held_by, closeness, corrected))
+        months.append(MonthCompletion(month, themes[month], status, held_by, match_score, corrected))
     used = {m.session.doc_id for m in months if m.session}
     return months, [s for s in sessions if s.doc_id not in used]
 
@@ -144,7 +156,8 @@ class Assessment:
     assess_member = staticmethod(assess_member)
 
     def __init__(self, store: Store, guard: Guard, roster: Roster, outputs: Outputs, sessions: Sessions,
-                 session: SessionOf, similarity: Similarity, today: Callable[[], str] = now):
+                 session: SessionOf, similarity: Similarity, coverage: CoverageOf,
+                 today: Callable[[], str] = now):
         self.store = store
         self.guard = guard
         self.roster = roster
@@ -152,6 +165,7 @@ class Assessment:
         self._sessions = sessions
         self._session = session
         self._similarity = similarity
+        self._coverage = coverage
         self._today = today
 
     # ---- rules ----------------------------------------------------------------------------------------
@@ -185,7 +199,18 @@ class Assessment:
             raise NotFound(f"还没有 {year} 年的学习计划：用 kb plan-new {year} 创建后再看计划完成情况")
         themes = {m.month: m.theme for m in plan.months if m.theme.strip()}
         return match_months(plan.year, themes, self._sessions(year=plan.year), self.store.roster.held(plan.id),
-                            self._similarity, self._today())
+                            self.closeness, self._today())
+
+    def closeness(self, theme: str, sessions: Sequence[Session]) -> list[float]:
+        """How closely each session answers a plan theme (0..1): its theme line's similarity, raised when
+        the archive's coverage finds that its minutes studied (or touched on) the theme."""
+        if not sessions:
+            return []
+        scores = self._similarity(theme, [s.theme or s.title for s in sessions])
+        verdicts = {c.session.doc_id: c.verdict for c in self._coverage(theme, k=len(sessions), among=sessions)}
+        floor = {STUDIED: STUDIED_CLOSENESS, RELATED: RELATED_CLOSENESS}
+        return [max(score, floor.get(verdicts.get(s.doc_id, ""), 0.0))
+                for s, score in zip(sessions, scores, strict=True)]
 
     @mutation("plan.completion", target=lambda call: f"{call['year']}年{call['month']}月")
     def set_held(self, year: int, month: int, session: str | None, *, reset: bool = False) -> MonthCompletion:

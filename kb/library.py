@@ -233,7 +233,7 @@ class KnowledgeBase:
         self.outputs = Outputs(shared.store, self.guard, self.roster.member, self.archive.session,
                                self.archive.sessions)
         self.assessment = Assessment(shared.store, self.guard, self.roster, self.outputs, self.archive.sessions,
-                                     self.archive.session, self.archive.theme_similarity)
+                                     self.archive.session, self.archive.theme_similarity, self.archive.coverage)
         self.accounts = Accounts(shared.store, self.guard)
         self.audit = Audit(shared.store, self.guard)
         self.roots = ImportRoots(shared.store, self.guard)

@@ -76,7 +76,7 @@ READS = {
     ImportRoots: {"confine"},
     Roster: {"members", "member", "member_of_actor", "names", "sheet", "sheets", "makeups"},
     Outputs: {"all", "unattributed"},
-    Assessment: {"assess_member", "rules", "completion", "member"},
+    Assessment: {"assess_member", "rules", "completion", "member", "closeness"},
     FolderSync: {"folders", "due", "repeat", "watch"},  # repeat and watch call the guarded run
 }
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)

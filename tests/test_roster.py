@@ -94,7 +94,7 @@ def test_months_still_to_come_are_pending(fresh):
     from kb.assessment import match_months
     sessions = fresh.archive.sessions(year=2025)
     themes = {2: sessions[0].theme, 11: "还没到的主题"}
-    months, unplanned = match_months(2025, themes, sessions, {}, fresh.archive.theme_similarity, "2025-06-01T09:00")
+    months, unplanned = match_months(2025, themes, sessions, {}, fresh.assessment.closeness, "2025-06-01T09:00")
     assert [m.status for m in months] == [DONE, PENDING]
     assert len(unplanned) == len(sessions) - 1
 
@@ -228,3 +228,17 @@ def test_sample_archive_is_filed_once(fresh):
     before = fresh.store.roster.signins()
     build_sample(fresh)  # a rerun: the roster is there, nothing is filed again
     assert fresh.store.roster.signins() == before and len(fresh.roster.members()) == 11
+
+
+def test_short_preset_themes_are_matched_by_what_the_minutes_studied(sample):
+    """A plan drafted from presets names short themes (乡村振兴) that no session's theme line repeats:
+    the archive's coverage of the minutes finds the sessions (numbers: scripts/measure_plan_matching.py)."""
+    from kb.assessment import match_months
+    sessions = sample.archive.sessions(year=2025)
+    short = {2: "作风建设", 4: "乡村振兴", 6: "生态文明", 7: "新质生产力", 9: "意识形态工作", 10: "党风廉政建设",
+             12: "保障和改善民生"}
+    months, _ = match_months(2025, short, sessions, {}, sample.assessment.closeness, "2026-01")
+    found = {m.month: (m.status, m.session.date if m.session else None) for m in months}
+    assert found == {2: (NOT_DONE, None), 4: (DONE, "2025-04-15"), 6: (DONE, "2025-06-10"),
+                     7: (MOVED, "2025-08-19"), 9: (NOT_DONE, None), 10: (DONE, "2025-10-28"),
+                     12: (DONE, "2025-12-16")}
