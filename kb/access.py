@@ -73,6 +73,7 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     # encode the passages an interrupted import left searchable by keywords only (imports do it themselves)
     "document.vectors": Rule("organiser", "补算语义向量", serialised=False),
     "document.delete": Rule("admin", "删除文档"),
+    "document.edit": Rule("organiser", "更正文档信息"),  # a date the import got wrong
     "list.create": Rule("organiser", "新建学习清单"),
     "list.edit": Rule("organiser", "编辑学习清单"),  # rename, describe, add, annotate, reorder or remove items
     "list.delete": Rule("organiser", "删除学习清单"),

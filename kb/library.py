@@ -72,6 +72,7 @@ from kb.records import (
     PageSpan,
     ProgressFn,
     Version,
+    check_date,
 )
 from kb.representation import embed_key, embedding_input, keyword_input
 from kb.roots import ImportRoots
@@ -643,6 +644,18 @@ class KnowledgeBase:
     def last_ingest(self) -> dict | None:
         """When the last import ran and what it did."""
         return self.store.ingest_runs.last()
+
+    @mutation("document.edit", target="ref")
+    def set_date(self, ref: str, date: str | None) -> DocumentRecord:
+        """Correct a document's date ("2024-03-15", "2024-03" or "2024"; "" or None: unknown), when the
+        import took it from the wrong place; time filters and citations use it from then on."""
+        doc = self.document(ref)
+        value = check_date(date or "") or None
+        with self.store.transaction():
+            if not self.store.documents.set_date(doc.id, value):
+                raise NotFound(f"文档 {doc.title} 刚被他人删除")
+            self.store.meta.bump_generation()  # results remembered under the old generation show the old date
+        return self.document(doc.id)
 
     @mutation("document.delete", target="ref")
     def delete(self, ref: str, purge: bool = False) -> DocumentRecord:

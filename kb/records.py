@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date as _date
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +18,21 @@ from kb.snippets import mark
 FUSION_METHODS = fusion.METHODS  # what SearchConfig.fusion may name
 RETRIEVERS = ("hybrid", "dense", "keyword")  # what kb.search(retriever=…) accepts
 DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # how dates are stored and compared: 2024, 2024-03, 2024-03-15
+
+
+def check_date(value: str) -> str:
+    """A date as typed, trimmed, if it is one of the stored forms and a real day ("" stays "")."""
+    value = value.strip()
+    if not value:
+        return value
+    try:
+        if not DATE.fullmatch(value):
+            raise ValueError(value)
+        year, month, day = (int(part) for part in (value.split("-") + ["1", "1"])[:3])
+        _date(year, month, day)
+    except ValueError:
+        raise InvalidInput(f"日期 {value} 不对，应写成 2024-03-15（或 2024-03、2024）") from None
+    return value
 
 
 def doc_id_for(content_hash: str) -> str:

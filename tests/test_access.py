@@ -35,7 +35,7 @@ MUTATIONS = {
     KnowledgeBase: {"ingest": "document.import", "upload": "document.upload", "delete": "document.delete",
                     "reindex": "settings", "copy_from": "database.copy",
                     "allow_classified": "settings.classified", "complete_vectors": "document.vectors",
-                    "backup": "database.backup", "restore": "database.restore"},
+                    "backup": "database.backup", "restore": "database.restore", "set_date": "document.edit"},
     ReadingLists: {"create": "list.create", "draft": "list.create", "update": "list.edit", "delete": "list.delete",
                    "add_document": "list.edit", "add_passage": "list.edit", "annotate": "list.edit",
                    "remove": "list.edit", "restore": "list.edit", "move": "list.edit", "export": "export"},
@@ -235,6 +235,7 @@ def test_every_change_enters_the_guard_and_no_write_escapes_it(kb, tmp_path):
     change(Assessment, "export_table", lambda: assessment.export_table(2024, "csv"))
     change(Assessment, "export_volume", lambda: assessment.export_volume(2024, "docx"))
     change(Assessment, "export_bulletin", lambda: assessment.export_bulletin(2024))
+    change(KnowledgeBase, "set_date", lambda: kb.set_date(doc.id, "2024-05"))
     change(KnowledgeBase, "delete", lambda: kb.delete(doc.id))
     change(KnowledgeBase, "reindex", lambda: kb.reindex())
     change(KnowledgeBase, "allow_classified", lambda: kb.allow_classified(True))

@@ -102,9 +102,10 @@ def test_a_generated_plan_has_twelve_months_each_with_readings(kb):
         cells = [c.text for c in row.cells]
         assert cells[0] == f"{month.month}月" and cells[1] == month.theme and cells[2] == month.format
         items = kb.lists.get(month.list_name).items
-        assert (items[0].title if items else "（待定）") in cells[3]
+        # The year's table names each reading by its title without the subtitle.
+        assert (f"《{items[0].title.split('——')[0]}》" if items else "（待定）") in cells[3]
     markdown = render_plan(model, "md").decode("utf-8")
-    assert all(f"{m.month}月：{m.theme}" in markdown for m in plan.months)
+    assert all(f"### {m.month}月　{m.theme}" in markdown for m in plan.months)
 
 
 def test_editing_a_month_and_redrafting(kb):

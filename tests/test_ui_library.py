@@ -101,3 +101,17 @@ def test_empty_library_says_how_to_import(empty_kb):
     at.run()
     no_errors(at)
     assert any("资料导入" in i.value for i in at.info)
+
+
+def test_a_wrong_date_is_corrected_in_the_document_view(ui_kb):
+    doc = next(d for d in ui_kb.documents() if d.kind == "theory")
+    at = opened()
+    at.selectbox(key=lib.OPEN).set_value(doc.id).run()
+    at.text_input(key=f"date-{doc.id}").set_value("2023-13-40").run()
+    at.button(key=f"date-save-{doc.id}").click().run()
+    assert ui_kb.document(doc.id).date == doc.date  # refused: no such day
+    at.text_input(key=f"date-{doc.id}").set_value("2024-05").run()
+    at.button(key=f"date-save-{doc.id}").click().run()
+    no_errors(at)
+    assert ui_kb.document(doc.id).date == "2024-05"
+    assert "2024-05 · " in page_text(at)  # the document's facts line

@@ -110,7 +110,7 @@ def test_header_export_and_delete(planned):
     assert not at.exception
     fmt, sample_data = at.session_state["plan_export_2027"]
     text = sample_data.decode("utf-8")
-    assert fmt == "md" and "新的主线" in text and "1月：党的创新理论" in text
+    assert fmt == "md" and "新的主线" in text and "### 1月　党的创新理论" in text
     assert at.get("download_button")
 
     at.checkbox(key="plan_delete_sure_2027").check().run()

@@ -212,6 +212,13 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_date(args: argparse.Namespace) -> int:
+    with open_from_args(args) as kb:
+        d = kb.set_date(args.doc, args.date)
+    print(f"已将 {d.id} {d.title} 的日期改为 {d.date or '日期不详'}")
+    return 0
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
     with open_from_args(args, check_settings=False) as kb:  # rebuilding is how settings change
         result = kb.reindex(model=args.model)
@@ -300,6 +307,11 @@ def register(sub) -> None:
     p.add_argument("doc", help="文档编号、标题或文件名")
     p.add_argument("--purge", action="store_true",
                    help="彻底清除：学习清单中摘录的该文档段落一并清空，并整理数据库文件，不留已删文本")
+
+    p = sub.add_parser("set-date", help="更正一篇文档的日期（导入时取错了时）")
+    p.set_defaults(func=cmd_set_date)
+    p.add_argument("doc", help="文档编号、标题或文件名")
+    p.add_argument("date", help="2024-03-15、2024-03 或 2024；空字符串 \"\" 表示日期不详")
 
     p = sub.add_parser("reindex", help="重新切分并重建索引（可换模型）")
     p.set_defaults(func=cmd_reindex)

@@ -312,6 +312,11 @@ class Documents:
     def set_path(self, doc_id: str, path: str) -> None:
         self.db.execute("UPDATE documents SET path = ?, updated_at = ? WHERE id = ?", (path, now(), doc_id))
 
+    def set_date(self, doc_id: str, date: str | None) -> bool:
+        """A person's correction of the document's date (None: unknown); False if it is gone."""
+        return self.db.execute("UPDATE documents SET date = ?, updated_at = ? WHERE id = ?",
+                               (date, now(), doc_id)) > 0
+
     def set_kind(self, doc_id: str, kind: str) -> None:
         self.db.execute("UPDATE documents SET kind = ?, updated_at = ? WHERE id = ?", (kind, now(), doc_id))
 

@@ -140,6 +140,25 @@ def _delete(kb: KnowledgeBase, doc_id: str) -> None:
     st.toast(f"已从资料库删除《{plain(doc.title)}》", icon="🗑️")
 
 
+@common.callback
+def _set_date(kb: KnowledgeBase, doc_id: str) -> None:
+    value = st.session_state.get(f"date-{doc_id}", "")
+    doc = kb.set_date(doc_id, value)
+    st.toast(f"已将《{plain(doc.title)}》的日期改为 {doc.date or '日期不详'}", icon="✅")
+
+
+def date_editor(kb: KnowledgeBase, doc: DocumentRecord) -> None:
+    """Correct the document's date (an import may take it from the wrong place): organisers and up."""
+    if not kb.can("document.edit"):
+        return
+    with st.expander("更正日期"):
+        st.caption("导入时按文档自己的落款、标题、文件名或文件属性确定日期；如不对，在此更正。时间筛选和引用都用这个日期。")
+        left, right = st.columns([3, 1])
+        left.text_input("日期", value=doc.date or "", key=f"date-{doc.id}", placeholder="2024-03-15，或 2024-03、2024",
+                        label_visibility="collapsed")
+        right.button("保存日期", key=f"date-save-{doc.id}", on_click=_set_date, args=(kb, doc.id), width="stretch")
+
+
 def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     """One document: its facts, its text as a whole, by chunk, and by page."""
     st.subheader(f"《{plain(doc.title)}》")
@@ -156,6 +175,7 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
     _versions(kb, doc)
     if doc.warnings:
         st.warning("导入提示：" + plain("；".join(doc.warnings)))
+    date_editor(kb, doc)
     added = common.items_in_target(kb)
     common.add_buttons(kb, doc_id=doc.id, chunk_id=None, start=None, topic=None, added=added, key=f"view-{doc.id}")
     if doc.kind == "minutes":
