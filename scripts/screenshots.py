@@ -228,6 +228,13 @@ def take_sync(driver, base_url: str, out: Path) -> Path:
     return screenshot(driver, out / "09-sync.png")
 
 
+def take_assessment(driver, base_url: str, out: Path) -> Path:
+    """The 考核评价 page on the sample's 2025 archive (organisers; 本机模式 is the local administrator)."""
+    driver.get(base_url + "/assessment")
+    wait_for_text(driver, "未达标")
+    return screenshot(driver, out / "10-assessment.png")
+
+
 def take_all(base_url: str, out: Path) -> list[Path]:
     from kb.presets import preset
 
@@ -264,6 +271,7 @@ def take_all(base_url: str, out: Path) -> list[Path]:
             wait_for_text(driver, title)
             saved.append(screenshot(driver, out / name))
         saved.append(take_sync(driver, base_url, out))
+        saved.append(take_assessment(driver, base_url, out))
     return saved
 
 
