@@ -148,3 +148,20 @@ def test_a_query_from_a_link(hostile):
     at.run()
     no_errors(at)
     assert f"没有找到直接包含“{query}”中词语的段落" in assert_plain(at)
+
+
+def test_the_study_record_and_the_assessment(hostile):
+    """Roster names and posts, reasons, outcomes, output titles and unmatched names from minutes."""
+    name, post = "**粗体**<img src=x>", PAYLOAD[:80]
+    hostile.roster.add_member("张建华", post=post)
+    hostile.roster.add_member(name, post=post)
+    hostile.roster.sign(hostile.minutes.id, name, status="请假", reason=PAYLOAD)
+    hostile.outputs.attribute(hostile.theory.id, type="调研报告", member=name, year=2024, outcome=PAYLOAD)
+    archive = page_app("archive_page").run()
+    no_errors(archive)
+    shown_text = assert_plain(archive)
+    assert "未对应名册" in shown_text and "![图](http://evil.example/x.png)" in shown_text  # the unmatched name
+    hostile.plans.create(2024, PAYLOAD, themes=[PAYLOAD])
+    assessment = page_app("assessment_page").run()
+    no_errors(assessment)
+    assert f"- **{name}**：全年" in assert_plain(assessment)  # who falls short, as written (in the page's bold)
