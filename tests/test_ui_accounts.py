@@ -66,8 +66,8 @@ def test_the_lan_app_shows_only_the_login_until_one_logs_in(lan):
 def test_each_role_sees_its_own_pages(lan):
     common = ["专题检索", "资料库", "学习清单", "学习计划", "学习档案"]
     assert titles(lan, "张三") == [*common, "概况", "我的账号"]
-    assert titles(lan, "李四") == [*common, "考核评价", "资料导入", "概况", "我的账号"]
-    assert titles(lan, "王芳") == [*common, "考核评价", "资料导入", "概况", "系统管理", "我的账号"]
+    assert titles(lan, "李四") == [*common, "考核评价", "资料导入", "文件夹同步", "概况", "我的账号"]
+    assert titles(lan, "王芳") == [*common, "考核评价", "资料导入", "文件夹同步", "概况", "系统管理", "我的账号"]
 
 
 def test_a_page_without_a_login_asks_for_one(lan):
