@@ -799,6 +799,7 @@ class KnowledgeBase:
             "documents": len(docs),
             "theory": sum(d.kind == "theory" for d in docs),
             "minutes": sum(d.kind == "minutes" for d in docs),
+            "outputs": sum(d.kind == "output" for d in docs),
             "chunks": self.count_chunks(),
             "characters": sum(d.char_count for d in docs),
             "model": self.model_name,

@@ -239,8 +239,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"本机目录  {stats['data_dir']}（索引与上传文件）")
     else:
         print(f"数据目录  {stats['data_dir']}（格式版本 {stats['format_version']}）")
-    print(f"文档      {stats['documents']} 篇（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}），"
-          f"{stats['characters']} 字")
+    print(f"文档      {stats['documents']} 篇（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}，"
+          f"学习成果 {stats['outputs']}），{stats['characters']} 字")
     print(f"片段      {stats['chunks']}")
     print(f"模型      {stats['model']}（{stats['dim'] or '—'} 维）")
     print(f"索引      {stats['index_bytes'] / 1e6:.1f} MB；数据库 {stats['database_bytes'] / 1e6:.1f} MB")
@@ -260,8 +260,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         stats = kb.stats()
     if report.added or report.updated:
         print_report(report)
-    print(f"示例知识库就绪：{stats['documents']} 篇文档（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}），"
-          f"{'数据库' if stats['on_server'] else '数据目录'} {stats['location']}")
+    print(f"示例知识库就绪：{stats['documents']} 篇文档（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}，"
+          f"学习成果 {stats['outputs']}），{'数据库' if stats['on_server'] else '数据目录'} {stats['location']}")
     return 0
 
 
