@@ -134,7 +134,8 @@ class FolderSync:
             waiting = len([g for g in gone if not g.kept])
             if waiting:
                 self.guard.note(f"{waiting} 个文件已不在文件夹中，待组织者确认是否移除")
-                report.warnings.append(f"{waiting} 篇文档的文件已不在文件夹中：未删除，请在“文件夹同步”页确认是否移除")
+                report.warnings.append(f"{waiting} 篇文档的文件已不在文件夹中：未删除，请在“文件夹同步”页"
+                                       f"（或用 kb sync-gone）确认是否移除")
         with self.store.transaction():
             self.store.sync.record_run(synced.path, now(), result.summary())
         return result

@@ -19,12 +19,14 @@ def print_result(result) -> None:
           f"已不在文件夹中 {s['gone']}（本次新发现 {s['newly_gone']}）{when}")
     for entry in result.report.added + result.report.updated:
         note = f"（{entry.note}）" if entry.note else ""
-        print(f"  [{'新增' if entry in result.report.added else '更新'}] {entry.doc_id}  {entry.title}{note}")
+        label = "新增" if entry in result.report.added else "移动" if entry.note.startswith("文件已从") else "更新"
+        print(f"  [{label}] {entry.doc_id}  {entry.title}{note}")
     for skipped in result.report.skipped:
         print(f"  [跳过] {skipped.reason}")
     for gone in result.gone:
         if not gone.kept:
-            print(f"  [已不在] {gone.doc_id}  {gone.title}  ← {gone.path}（{gone.noticed_at[:16]} 发现；"
+            when = gone.noticed_at[:16].replace("T", " ")
+            print(f"  [已不在] {gone.doc_id}  {gone.title}  ← {gone.path}（{when} 发现；"
                   f"确认移除：kb sync-remove {result.folder} {gone.doc_id}）")
     for warning in result.report.warnings:
         print(f"  [提示] {warning}")
@@ -107,7 +109,8 @@ def cmd_sync_gone(args: argparse.Namespace) -> int:
     if not gone:
         print("没有待确认的已删除文件。")
     for g in gone:
-        print(f"{g.doc_id}  {g.title}  ← {g.path}  {g.noticed_at[:16]} 发现{'（已保留）' if g.kept else ''}")
+        print(f"{g.doc_id}  {g.title}  ← {g.path}  {g.noticed_at[:16].replace('T', ' ')} 发现"
+              f"{'（已保留）' if g.kept else ''}")
     return 0
 
 
