@@ -808,6 +808,11 @@ class KnowledgeBase:
             "database_bytes": self.store.size_bytes(),
             "tags": dict(self.tags()),
             "last_ingest": self.last_ingest(),
+            "official": sum(d.gongwen is not None for d in docs),  # 公文
+            "marked": sum(bool(d.marks) for d in docs),  # with 内部资料 and the like (or an allowed 密级)
+            "works_with_versions": len(set(works(self.store.twins.links()).values())),
+            "synced_folders": len(self.store.sync.folders()),
+            "gone_waiting": sum(not g.kept for g in self.store.sync.gone()),
         }
 
 

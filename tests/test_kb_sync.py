@@ -183,6 +183,7 @@ def test_cli(tmp_path, folder, fake_model, capsys):
     out = capsys.readouterr().out
     assert "[已不在]" in out and "kb sync-remove" in out
     assert cli.main([*data, "sync", "--status"]) == 0 and "待确认移除 1" in capsys.readouterr().out
+    assert cli.main([*data, "stats"]) == 0 and "同步      1 个文件夹，待确认移除 1 篇" in capsys.readouterr().out
     assert cli.main([*data, "sync", "--due"]) == 0 and "没有到时间" in capsys.readouterr().out  # no schedule
     assert cli.main([*data, "sync-gone", "--json"]) == 0
     (gone,) = json.loads(capsys.readouterr().out)

@@ -123,6 +123,8 @@ def test_cli_reports_and_shows_versions(tmp_path, fake_model, capsys):
     assert "版本 另见" in capsys.readouterr().out
     assert cli.main([*data, "search", "一体推进"]) == 0
     assert "另见 1 个版本" in capsys.readouterr().out
+    assert cli.main([*data, "stats"]) == 0
+    assert "有多个版本的作品 1 部" in capsys.readouterr().out
 
 
 PROVINCIAL = SHARED / "eval" / "dev" / "corpus-provincial-gwr-2025-docx" / "original" / "docx"

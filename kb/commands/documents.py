@@ -246,6 +246,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"索引      {stats['index_bytes'] / 1e6:.1f} MB；数据库 {stats['database_bytes'] / 1e6:.1f} MB")
     if stats["tags"]:
         print("标签      " + "、".join(f"{t}({n})" for t, n in stats["tags"].items()))
+    print(f"公文      {stats['official']} 篇（带“内部资料”等标记 {stats['marked']} 篇）；"
+          f"有多个版本的作品 {stats['works_with_versions']} 部")
+    if stats["synced_folders"]:
+        print(f"同步      {stats['synced_folders']} 个文件夹，"
+              f"待确认移除 {stats['gone_waiting']} 篇（kb sync --status）")
     if last:
         print(f"上次导入  {last['finished_at']}：新增 {last['added']}，更新 {last['updated']}，"
               f"未变 {last['unchanged']}，跳过 {last['skipped']}")

@@ -27,6 +27,10 @@ def render(kb: KnowledgeBase) -> None:
     c[3].metric("学习成果", stats["outputs"])
     c[4].metric("检索片段", stats["chunks"])
     c[5].metric("学习清单", len(kb.lists.names()))
+    st.caption(f"公文 {stats['official']} 篇 · 带“内部资料”等标记 {stats['marked']} 篇 · "
+               f"有多个版本的作品 {stats['works_with_versions']} 部"
+               + (f" · 同步文件夹 {stats['synced_folders']} 个，待确认移除 {stats['gone_waiting']} 篇"
+                  if stats["synced_folders"] else ""))
     st.subheader("检索引擎")
     c = st.columns(4)
     c[0].metric("语义模型", stats["model"])
