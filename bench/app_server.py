@@ -10,6 +10,9 @@ under concurrent users, not the page rendering.
     POST /list/add {"list": "…", "doc": "…", "note": "…"}  → {"position": 7, "items": 7}
     POST /list/remove_first {"list": "…"}             → {"removed": 1}
     GET  /state                                       → generation, indexes' generation, catch-up times
+    POST /import {"paths": ["…"]}                      → {"job": 1}  (handed to the import worker)
+    GET  /import/1                                    → the job's state and progress, documents, passages
+                                                         still without vectors
 
 It prints "READY <port>" when it serves, and stops when its stdin closes.
 """
@@ -91,6 +94,14 @@ def make_handler(kb: KnowledgeBase, watch: CatchUpWatch) -> type[BaseHTTPRequest
             self.wfile.write(data)
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path.startswith("/import/"):
+                job = kb.import_job(int(self.path.rsplit("/", 1)[1]))
+                progress = job.progress
+                return self._reply(200, {
+                    "state": job.state, "stage": progress.stage if progress else None,
+                    "done": progress.done if progress else 0, "total": progress.total if progress else 0,
+                    "documents": kb.count_documents(), "chunks": kb.count_chunks(),
+                    "without_vectors": kb.vectors_pending(), "error": job.error})
             if self.path != "/state":
                 return self._reply(404, {"error": "not found"})
             self._reply(200, {"generation": kb.generation(), "indexes": kb.indexes.generation,
@@ -103,6 +114,8 @@ def make_handler(kb: KnowledgeBase, watch: CatchUpWatch) -> type[BaseHTTPRequest
                 if self.path == "/search":
                     hits = kb.search(body["q"], k=int(body.get("k", 10)))
                     return self._reply(200, {"hits": len(hits)})
+                if self.path == "/import":
+                    return self._reply(200, {"job": kb.submit_ingest(body["paths"]).id})
                 if self.path == "/list/add":
                     item = kb.lists.add_document(body["list"], body["doc"], note=body.get("note"))
                     return self._reply(200, {"position": item.position})

@@ -50,6 +50,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BenchUnavailable(f"kb bench 需要性能测试组件（缺少 {'、'.join(missing)}）：请{INSTALL_HINT}")
     if args.servers:
         return cmd_servers(args)
+    if args.import_load:
+        return cmd_import_load(args)
     from bench.report import markdown_report, plot_latency, text_report
     from bench.run import DEFAULT_SIZES, BenchOptions, run_bench
 
@@ -95,6 +97,19 @@ def cmd_servers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_load(args: argparse.Namespace) -> int:
+    """`kb bench --import-load`: search latency while an import runs through the import worker."""
+    from bench.import_load import ImportLoadOptions, import_load_text, run_import_load
+
+    options = ImportLoadOptions(model=args.model, users=args.users, seconds=args.seconds,
+                                documents=args.documents, use_shared=not args.no_shared)
+    result = run_import_load(options)
+    if args.out:
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else import_load_text(result))
+    return 0
+
+
 def register(sub) -> None:
     """Add `bench` to the `kb` command line's subparsers."""
     p = sub.add_parser("bench", help="性能测试：编码速度、导入吞吐、各规模检索延迟与内存、冷启动")
@@ -123,6 +138,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
                          help="可在其中新建临时模式的数据库（默认 postgresql://127.0.0.1:5432/test）")
     servers.add_argument("--users", type=int, default=8, help="模拟用户数（默认 8）")
     servers.add_argument("--seconds", type=float, default=60.0, help="每种部署的加压时长，秒（默认 60）")
+    load = p.add_argument_group("导入时检索（--import-load）",
+                                "模拟用户检索的同时，经导入队列导入真实文档（用 --users、--seconds）")
+    load.add_argument("--import-load", action="store_true",
+                      help="只测导入时的检索延迟：先空闲检索，再边导入边检索，各 --seconds 秒")
+    load.add_argument("--documents", type=int, default=10, help="导入的文件数（默认 10 篇省级政府工作报告）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,6 +66,7 @@ def run_load(ports: list[int], spec: LoadSpec) -> dict:
     and how many list items were added and removed (for checking the lists afterwards)."""
     proxy = _Proxy(ports)
     samples: dict[str, list[float]] = {"search": [], "list_add": [], "list_remove": []}
+    timeline: list[tuple[float, float]] = []  # (seconds since the start, seconds taken) of each search
     # A conflict is an answer a user would get and act on (409: e.g. "this item was just removed by
     # someone else", when two users remove the first item of one list at once); an error is anything else.
     counts = {"added": 0, "removed": 0, "conflicts": 0, "errors": 0}
@@ -84,6 +85,8 @@ def run_load(ports: list[int], spec: LoadSpec) -> dict:
         with lock:
             if status == 200:
                 samples[kind].append(took)
+                if kind == "search":
+                    timeline.append((round(began - start, 3), round(took, 4)))
             elif status == 409:
                 counts["conflicts"] += 1
             else:
@@ -130,4 +133,5 @@ def run_load(ports: list[int], spec: LoadSpec) -> dict:
         **{kind: latency(values) for kind, values in samples.items() if values},
         **counts,
         "error_examples": errors,
+        "search_timeline": sorted(timeline),
     }

@@ -133,7 +133,11 @@ class KeywordIndex:
         """Index texts under ids; an id already present is replaced."""
         if len(ids) != len(texts):
             raise ValueError(f"ids 与 texts 数量不一致（{len(ids)} 对 {len(texts)}）。")
-        self.add_tokenized(ids, [self._tokenize(text) for text in texts])
+        self.add_tokenized(ids, self.tokens(texts))
+
+    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """The texts split as add() splits them (a caller may do it before taking a lock of its own)."""
+        return [self._tokenize(text) for text in texts]
 
     def add_tokenized(self, ids: np.ndarray, token_lists: Sequence[Sequence[str]]) -> None:
         """Like add, for texts already split by this index's tokenizer (e.g. in worker processes)."""

@@ -23,9 +23,9 @@ from kb.representation import embedding_input
 if TYPE_CHECKING:
     from kb.store import Store
 
-# Passages encoded per commit: a few seconds of the model on an office PC, so the dense index grows
-# steadily and a kill loses little.
-BATCH = 64
+# Passages encoded per commit: a fraction of a second of the model, so a search arriving meanwhile
+# waits little for the CPU (see kb.priority), the dense index grows steadily and a kill loses little.
+BATCH = 16
 
 
 def _inputs(text_of: dict[str, str]) -> Callable[[list[str]], list[str]]:
@@ -38,15 +38,19 @@ def pending(store: Store, embeddings: Embeddings) -> int:
 
 
 def backfill(store: Store, indexes: Indexes, embeddings: Embeddings, *, progress: ProgressFn | None = None,
-             should_stop: Callable[[], bool] | None = None, batch: int = BATCH) -> int:
+             should_stop: Callable[[], bool] | None = None, pause: Callable[[], None] | None = None,
+             batch: int | None = None) -> int:
     """Encode and store the vectors of every passage that lacks one (or until `should_stop()`);
-    returns how many passages were encoded."""
+    returns how many passages were encoded. `pause()` runs before each batch (giving way to searches)."""
+    batch = batch or BATCH
     model = embeddings.model_name
     total = pending(store, embeddings)
     done, after = 0, -1
     if progress and total:
         progress(Progress(0, total, "", "vectors"))
     while total and not (should_stop and should_stop()):
+        if pause:
+            pause()
         records = store.chunks.without_vectors(model, batch, after)
         if not records:
             break
@@ -54,17 +58,18 @@ def backfill(store: Store, indexes: Indexes, embeddings: Embeddings, *, progress
         titles = store.documents.titles({r.doc_id for r in records})
         text_of = {r.embed_key: embedding_input(titles.get(r.doc_id, ""), r.section, r.text) for r in records}
         vectors = embeddings.lookup(list(text_of), _inputs(text_of), persist=False).vectors
-        with store.transaction():
-            # Passages deleted meanwhile (another import replaced their document) are left out: their
-            # vectors would only be dropped again.
-            alive = store.chunks.documents_of([r.id for r in records])
-            kept = [r for r in records if r.id in alive]
-            store.embeddings.put(model, {r.embed_key: vectors[r.embed_key] for r in kept})
-            generation = store.meta.bump_generation()
-        ids = np.array([r.id for r in kept], dtype=np.int64)
-        matrix = np.stack([vectors[r.embed_key] for r in kept]).astype(np.float32) if kept \
-            else np.zeros((0, embeddings.dim), np.float32)
-        indexes.apply(np.zeros(0, np.int64), np.zeros(0, np.int64), [], generation, dense=(ids, matrix))
+        with indexes.own_commit():  # a search meanwhile uses the indexes as they are (see Indexes.own_commit)
+            with store.transaction():
+                # Passages deleted meanwhile (another import replaced their document) are left out: their
+                # vectors would only be dropped again.
+                alive = store.chunks.documents_of([r.id for r in records])
+                kept = [r for r in records if r.id in alive]
+                store.embeddings.put(model, {r.embed_key: vectors[r.embed_key] for r in kept})
+                generation = store.meta.bump_generation()
+            ids = np.array([r.id for r in kept], dtype=np.int64)
+            matrix = np.stack([vectors[r.embed_key] for r in kept]).astype(np.float32) if kept \
+                else np.zeros((0, embeddings.dim), np.float32)
+            indexes.apply(np.zeros(0, np.int64), np.zeros(0, np.int64), [], generation, dense=(ids, matrix))
         done += len(records)
         if progress:
             progress(Progress(min(done, total), total, "", "vectors"))

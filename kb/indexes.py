@@ -18,7 +18,8 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +75,10 @@ class Indexes:
         self.generation = -1
         self.loaded = False  # the saved files were read (or found unusable) by the first refresh
         self.lock = threading.RLock()
+        # Called between passages an apply() tokenizes (the facade: let running searches finish first).
+        self.pause: Callable[[], None] | None = None
+        self._own_commits = 0  # commits of this process between their transaction and their apply()
+        self._own_commits_lock = threading.Lock()
         # Other processes on this machine may keep the same folder (two app servers of one database, or
         # the CLI beside the UI): the files are read and written under a lock file, so a process never
         # loads one index of one save and the other of another.
@@ -92,6 +97,19 @@ class Indexes:
                 self.dense = DenseIndex(self.dim)
 
     # ---- keeping up with the store --------------------------------------------------------------
+    @contextmanager
+    def own_commit(self) -> Iterator[None]:
+        """Around a commit of this process and its apply(): meanwhile a search does not catch up the
+        change itself (tokenizing a whole document in the searcher's thread), it uses the indexes as
+        they are; the apply adds the document a moment later."""
+        with self._own_commits_lock:
+            self._own_commits += 1
+        try:
+            yield
+        finally:
+            with self._own_commits_lock:
+                self._own_commits -= 1
+
     def refresh(self, store: Store, vectors_for: StoredVectors) -> bool:
         """Bring both indexes up to the store's current generation; returns whether anything changed.
 
@@ -100,8 +118,10 @@ class Indexes:
         fetches it. On the first call the saved indexes are read from disk (damaged or outdated files
         are rebuilt from the store), and saved again if the store had moved on since.
         """
+        if self.loaded and (self.generation == store.generation() or self._own_commits):
+            return False  # the common case, answered without waiting for a writer that holds the lock
         with self.lock:
-            generation = store.generation()
+            generation = store.generation()  # read again: a commit of this process may have been applied
             first = not self.loaded
             if first:
                 if self._load_saved() and self.generation > generation:
@@ -127,17 +147,28 @@ class Indexes:
         commit of another process came in between and has not been caught up, this one's chunks are
         still added (so they are searchable at once) but the generation stays, for refresh to finish.
         """
+        tokens = self._tokens(search_texts)  # the slow part, done before the lock searches wait for
         with self.lock:
             if self.generation >= generation:
                 return
             self.remove(removed)
             if len(added):
-                self.keyword.add(added, search_texts)
+                self.keyword.add_tokenized(added, tokens)
             if dense is not None and len(dense[0]):
                 self._fit(dense[1])
                 self.dense.add(dense[0], dense[1])
             if self.generation == generation - 1:
                 self.generation = generation
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        """The texts split for the keyword index, pausing between them (jieba is pure Python: a
+        search in another thread would otherwise share the interpreter with it)."""
+        out = []
+        for text in texts:
+            if self.pause:
+                self.pause()
+            out.extend(self.keyword.tokens([text]))
+        return out
 
     def _catch_up(self, store: Store, vectors_for: StoredVectors) -> None:
         """Make both indexes hold exactly the store's chunks (a set difference of ids).

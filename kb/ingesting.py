@@ -204,6 +204,10 @@ class Ingestor:
         return self._twin_index
 
     def _commit(self, item: _Pending, vectors: dict[str, np.ndarray]) -> None:
+        with self.indexes.own_commit():
+            self._commit_once_settled(item, vectors)
+
+    def _commit_once_settled(self, item: _Pending, vectors: dict[str, np.ndarray]) -> None:
         try:
             self._store(item, vectors)
         except Conflict:

@@ -26,8 +26,9 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -57,6 +58,7 @@ from kb.lists import ReadingLists
 from kb.lookup import resolve_document
 from kb.outputs import Outputs
 from kb.plans import Plans
+from kb.priority import Foreground
 from kb.records import (
     FUSION_METHODS,
     RETRIEVERS,
@@ -70,6 +72,7 @@ from kb.records import (
     ImportJob,
     IngestReport,
     PageSpan,
+    Progress,
     ProgressFn,
     Version,
     check_date,
@@ -146,6 +149,20 @@ def server_local_dir(description: str, identity: str) -> Path:
     return _user_data() / "kb-servers" / f"{readable}-{digest}"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _in_foreground(method: F) -> F:
+    """A read that people wait for: while it runs, this process's import gives way (kb.priority)."""
+
+    @wraps(method)
+    def run(self: KnowledgeBase, *args: Any, **kwargs: Any) -> Any:
+        with self._shared.foreground.search():
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 @dataclass
 class _Shared:
     """What every view of one knowledge base shares (see KnowledgeBase.acting_as)."""
@@ -160,6 +177,7 @@ class _Shared:
     on_server: bool  # the store is a database server's (the data folder is only this machine's part)
     imports: ImportQueue
     vectors_lock: threading.Lock  # one backfill at a time in this process (the import worker's or a caller's)
+    foreground: Foreground  # searches running here: imports give way to them between steps
     follower: ChangeFollower | None = None
     schedule: Schedule | None = None  # the synced folders' schedule, in an app server
 
@@ -220,8 +238,10 @@ class KnowledgeBase:
         embeddings = Embeddings(store, model_name, encoder=encoder, batch_size=config.embedder.batch_size,
                                 cache=cache, show_progress=show_progress)
         indexes = Indexes(data_dir / "index", model_name, store.meta.model()[1], config.bm25)
+        foreground = Foreground()
+        indexes.pause = foreground.give_way_briefly  # an import's tokenizing gives way to searches
         self._bind(_Shared(data_dir, config, store, embeddings, indexes, threading.RLock(), cache,
-                           is_database_url(location), ImportQueue(), threading.Lock()), actor)
+                           is_database_url(location), ImportQueue(), threading.Lock(), foreground), actor)
         self._owner = True
 
     def _bind(self, shared: _Shared, actor: Actor) -> None:
@@ -425,7 +445,8 @@ class KnowledgeBase:
                 f"文档类型 {kind} 无效，可选：theory（理论文章）、minutes（会议纪要）或 output（学习成果）")
         self.refresh_indexes()
         ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
-                            options=options, progress=progress, allow_classified=self.classified_allowed())
+                            options=options, progress=self._giving_way(progress),
+                            allow_classified=self.classified_allowed())
         report = ingestor.run(paths)
         report.encoded += self._complete_vectors(progress)
         counts = report.summary()
@@ -455,7 +476,17 @@ class KnowledgeBase:
 
     def _complete_vectors(self, progress: ProgressFn | None = None) -> int:
         with self._shared.vectors_lock:
-            return backfill(self.store, self.indexes, self.embeddings, progress=progress)
+            return backfill(self.store, self.indexes, self.embeddings, progress=progress,
+                            pause=self._shared.foreground.give_way)
+
+    def _giving_way(self, progress: ProgressFn | None) -> ProgressFn:
+        """An import's progress callback that first lets running searches finish before each file."""
+        def report(step: Progress) -> None:
+            if step.stage == "read":
+                self._shared.foreground.give_way()
+            if progress:
+                progress(step)
+        return report
 
     def vectors_pending(self) -> int:
         """How many passages are searchable by keywords only, their vectors not yet computed."""
@@ -534,6 +565,7 @@ class KnowledgeBase:
                 pass  # pragma: no cover - the guard raises PermissionDenied first
 
     # ---- search -------------------------------------------------------------------------------------
+    @_in_foreground
     def search(
         self,
         query: str,

@@ -40,18 +40,18 @@ def test_reading_the_indexes_never_syncs_them(kb_location, corpus):
 
 def test_each_imported_chunk_is_indexed_once(kb_location, corpus, monkeypatch):
     added = {"dense": [], "keyword": []}
-    dense_add, keyword_add = DenseIndex.add, KeywordIndex.add
+    dense_add, keyword_add = DenseIndex.add, KeywordIndex.add_tokenized
 
     def count_dense(self, ids, vectors):
         added["dense"].extend(np.asarray(ids).tolist())
         return dense_add(self, ids, vectors)
 
-    def count_keyword(self, ids, texts):
+    def count_keyword(self, ids, tokens):  # every keyword add, tokenized here or by the caller, ends here
         added["keyword"].extend(np.asarray(ids).tolist())
-        return keyword_add(self, ids, texts)
+        return keyword_add(self, ids, tokens)
 
     monkeypatch.setattr(DenseIndex, "add", count_dense)
-    monkeypatch.setattr(KeywordIndex, "add", count_keyword)
+    monkeypatch.setattr(KeywordIndex, "add_tokenized", count_keyword)
     with KnowledgeBase(kb_location, encoder=FakeEncoder()) as kb:
         kb.ingest([corpus["lianzheng"].parent])
         stored = kb.store.chunks.ids().tolist()

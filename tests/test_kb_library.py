@@ -243,14 +243,18 @@ def test_indexes_follow_changes_made_by_another_process(kb_location, corpus):
     writer.close()
 
 
-def test_embeddings_are_cached_by_text(kb, corpus, tmp_path):
+def test_embeddings_are_kept_by_text_until_their_document_is_deleted(kb, corpus, tmp_path):
     kb.ingest([corpus["lianzheng"]])
     first = kb.encoder.texts_encoded
-    copy = tmp_path / "改名后.txt"
-    corpus["lianzheng"].rename(copy)
-    kb.delete(kb.documents()[0].id)
-    kb.ingest([copy])  # same text again: vectors come from the store
+    moved = tmp_path / "改名后.txt"
+    corpus["lianzheng"].rename(moved)
+    kb.ingest([moved])  # the same text under another name: nothing encoded again
+    kb.reindex()  # nor when rebuilding: the vectors come from the store
     assert kb.encoder.texts_encoded == first
+    kb.delete(kb.documents()[0].id)  # deleting means gone: its vectors too …
+    assert kb.store.backend.fetch_value("SELECT count(*) FROM embeddings") == 0
+    kb.ingest([moved])  # … so importing it again encodes it again
+    assert kb.encoder.texts_encoded == 2 * first
 
 
 def test_stats(kb, corpus):
