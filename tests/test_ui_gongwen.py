@@ -57,3 +57,26 @@ def test_search_hits_show_number_issuer_and_badges(ui_kb, tmp_path):
     assert "（某委发〔2024〕3号）" in text and "中共某某县委 · 某委发〔2024〕3号 · 意见" in text
     assert '<span class="kb-badge">内部资料</span>' in text
     assert "找到 1 篇相关文档" in text
+
+
+def test_a_hostile_official_title_stays_text(ui_kb, tmp_path):
+    from kb_fixtures import GONGWEN
+
+    hostile = "中共某某县委关于[点我](http://x.example)<b>加粗</b>的意见"
+    path = write_gongwen(tmp_path / "hostile", "hostile.txt",
+                         GONGWEN.replace("中共某某县委关于深入开展党纪学习教育的意见", hostile))
+    (entry,) = ui_kb.ingest([path]).added
+    doc = ui_kb.document(entry.doc_id)
+    assert doc.gongwen.title == hostile
+    at = page_app("library_page")
+    at.run()
+    at.selectbox(key=lib.OPEN).set_value(doc.id).run()
+    no_errors(at)
+    facts = next(m.value for m in at.markdown if "引用格式" in m.value)
+    assert "](http" not in facts and "<b>" not in facts  # escaped: shown as written, never a link or markup
+    at = page_app("search_page")
+    at.run()
+    at.text_input(key=search.QUERY).set_value("党纪学习教育").run()
+    no_errors(at)
+    bodies = [b.proto.body for b in at.get("html")]
+    assert any("&lt;b&gt;加粗&lt;/b&gt;" in b for b in bodies) and not any("<b>加粗</b>" in b for b in bodies)
