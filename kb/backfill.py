@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # Passages encoded per commit: a fraction of a second of the model, so a search arriving meanwhile
 # waits little for the CPU (see kb.priority), the dense index grows steadily and a kill loses little.
-BATCH = 16
+BATCH = 8
 
 
 def _inputs(text_of: dict[str, str]) -> Callable[[list[str]], list[str]]:
