@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from kb.config import KBConfig
 from kb.embedding import Embeddings
 from kb.errors import Conflict
 from kb.indexes import Indexes
+from kb.metatexts import METADATA_KEY, fields_named
 from kb.records import Entry, IngestReport, NearDuplicate, Progress, ProgressFn, doc_id_for
 from kb.representation import embed_key, embedding_input, keyword_input
 
@@ -169,6 +170,8 @@ class Ingestor:
         return True
 
     def _prepare(self, doc: Document, replaces: str | None) -> _Pending:
+        # A text about the topic list itself is down-weighted in search (kb.metatexts).
+        doc = replace(doc, metadata={**doc.metadata, METADATA_KEY: str(fields_named(doc.text))})
         item = _Pending(doc, replaces, chunk_document(doc, self.config.chunker))
         for chunk in item.chunks:
             text = embedding_input(doc.title, chunk.section, chunk.text)

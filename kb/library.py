@@ -56,6 +56,7 @@ from kb.indexes import Indexes
 from kb.ingesting import Ingestor
 from kb.lists import ReadingLists
 from kb.lookup import resolve_document
+from kb.metatexts import METADATA_KEY, down_weight, enumerates, fields_named
 from kb.outputs import Outputs
 from kb.plans import Plans
 from kb.priority import Foreground
@@ -600,10 +601,14 @@ class KnowledgeBase:
                            retriever, vector)
         cap = 1 if per_doc else (self.config.search.passages_per_doc if passages_per_doc is None
                                  else max(0, passages_per_doc))
-        ranked = rank(indexes, prepared, k * 5 if cap else k, allowed, retriever, self.config.search)
+        ranked = rank(indexes, prepared, k * 5, allowed, retriever, self.config.search)
         work_of = works(self.store.twins.links())
+        doc_of = self.store.chunks.documents_of([cid for cid, _ in ranked])
+        if retriever == "hybrid" and self.config.search.fusion == "zscore":  # the penalty is in z-score units
+            listing = {d.id for d in self.store.documents.many(sorted(set(doc_of.values()))).values()
+                       if enumerates(d.metadata)}
+            ranked = down_weight(ranked, doc_of, listing)
         if cap or work_of:
-            doc_of = self.store.chunks.documents_of([cid for cid, _ in ranked])
             if work_of:  # one hit per work: its other versions are named, not listed again
                 ranked = one_per_work(ranked, doc_of, work_of)
             if per_doc:  # documents by their best passage and a damped share of the next (docs/relevance.md)
@@ -774,6 +779,10 @@ class KnowledgeBase:
         a near-duplicate signature, linked to the nearest signed twin as an import would."""
         official = 0
         for record in self.store.documents.matching():
+            if METADATA_KEY not in record.metadata:  # imported before texts about the topic list were noted
+                named = fields_named(self.store.documents.text(record.id))
+                with self.store.transaction():
+                    self.store.documents.set_metadata(record.id, {**record.metadata, METADATA_KEY: str(named)})
             if record.gongwen is None and record.kind == "theory":
                 found = recognise(self.store.documents.text(record.id), title=record.title)
                 if found is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ingest.types import Document, GongwenInfo, Heading, MinutesInfo, Page, Speech
 from kb.clock import now
@@ -311,6 +311,11 @@ class Documents:
 
     def set_path(self, doc_id: str, path: str) -> None:
         self.db.execute("UPDATE documents SET path = ?, updated_at = ? WHERE id = ?", (path, now(), doc_id))
+
+    def set_metadata(self, doc_id: str, metadata: Mapping[str, str]) -> None:
+        """Replace a document's metadata (what kb learns of an old document after its import)."""
+        self.db.execute("UPDATE documents SET metadata = ? WHERE id = ?",
+                        (json.dumps(dict(metadata), ensure_ascii=False), doc_id))
 
     def set_date(self, doc_id: str, date: str | None) -> bool:
         """A person's correction of the document's date (None: unknown); False if it is gone."""
