@@ -160,3 +160,34 @@ def test_the_sidebar_count_follows_an_import_of_the_sample(empty_kb):
     no_errors(at)
     count = empty_kb.count_documents()
     assert count > 20 and any(f"资料库：{count} 篇文档" in c.value for c in at.sidebar.caption)
+
+
+def test_the_queue_shows_an_import_under_way_to_whoever_started_it(ui_kb, monkeypatch):
+    import threading
+
+    from kb import ingesting
+
+    reading, release = threading.Event(), threading.Event()
+    read = ingesting.read_document
+
+    def held_read(path, **kwargs):
+        reading.set()
+        assert release.wait(60)
+        return read(path, **kwargs)
+
+    monkeypatch.setattr(ingesting, "read_document", held_read)
+    at = opened()
+    at.file_uploader(key="import_files").upload("乡村振兴辅导.txt", NEW_TEXT.encode("utf-8"), "text/plain")
+    at.run()
+    at.button(key="import_upload_go").click().run()
+    assert reading.wait(60)
+    at.run()  # as the page's live queue redraws itself
+    no_errors(at)
+    assert "导入队列" in [s.value for s in at.subheader]
+    [bar] = at.get("progress")
+    assert "上传 1 个文件（正在导入）" in bar.proto.text and "正在读取第 1/1 个文件" in bar.proto.text
+    assert ui_kb.search("八项规定", k=1)  # the knowledge base answers meanwhile
+    release.set()
+    finished(at, ui_kb)
+    no_errors(at)
+    assert metrics(at)["新增"] == "1" and not at.get("progress")
