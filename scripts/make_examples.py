@@ -13,15 +13,17 @@ from pathlib import Path
 
 from render_previews import preview
 
-from kb.export import export_list, export_plan
-from kb.export.model import from_reading_list
+from kb.export import SessionHeader, export_plan, write_file
 from kb.library import KnowledgeBase
 from kb.sample_kb import build_sample
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "docs" / "examples"
-LIST_NAME = "以案为鉴 警钟长鸣——党风廉政建设专题学习"
+LIST_NAME = "2026年3月 党风廉政建设"  # exported as 关于党风廉政建设的学习材料
 LIST_TOPIC = "党风廉政建设 以案为鉴的警示教育和典型案例"
+UNIT = "中共清河县委理论学习中心组"
+SESSION = SessionHeader(time="2026年3月18日上午9:00", place="县委常委会议室", host="张建华",
+                        audience="县委理论学习中心组成员，各乡镇党委书记列席")
 NOTES = [
     "重点读“三个务必”与“两个责任”部分，对照本单位落实主体责任清单逐条查找差距。",
     "结合本县近年查处的典型案例，讨论“四风”隐形变异新表现及整治办法。",
@@ -41,12 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         build_sample(kb)
         if LIST_NAME in kb.lists.names():
             kb.lists.delete(LIST_NAME)
-        draft = kb.lists.draft(LIST_NAME, LIST_TOPIC, k=6, description="中心组 2026 年第 3 次集体学习会前阅读材料")
-        for item, note in zip(draft.items, NOTES, strict=False):
+        kb.lists.draft(LIST_NAME, LIST_TOPIC, k=6, description="中心组 2026 年第 3 次集体学习会前阅读材料")
+        # The draft holds what matches the topic well; the organiser adds a whole reading by hand.
+        kb.lists.add_document(LIST_NAME, kb.document("08-zuofeng-jianshe.pdf").id)
+        for item, note in zip(kb.lists.get(LIST_NAME).items, NOTES, strict=False):
             kb.lists.annotate(LIST_NAME, item.id, note)
-        reading_list = from_reading_list(kb.lists.get(LIST_NAME))
-        written = [export_list(reading_list, fmt, EXAMPLES / f"reading-list.{fmt}")
-                   for fmt in ("docx", "md", "csv", "pdf")]
+        written = [write_file(kb.lists.export(LIST_NAME, fmt, unit=UNIT, session=SESSION),
+                              EXAMPLES / f"reading-list.{fmt}") for fmt in ("docx", "md", "csv", "pdf")]
 
         if PLAN_YEAR in kb.plans.years():
             kb.plans.delete(PLAN_YEAR, delete_lists=True)
@@ -55,11 +58,13 @@ def main(argv: list[str] | None = None) -> int:
                         themes=[p.theme for p in proposals], formats=kb.plans.proposed_formats())
         kb.plans.draft(PLAN_YEAR)
         year_plan = kb.plans.to_export(kb.plans.get(PLAN_YEAR))
-        written += [export_plan(year_plan, fmt, EXAMPLES / f"year-plan-{PLAN_YEAR}.{fmt}") for fmt in ("docx", "md")]
+        written += [export_plan(year_plan, fmt, EXAMPLES / f"year-plan-{PLAN_YEAR}.{fmt}")
+                    for fmt in ("docx", "md", "pdf")]
     for path in written:
         print(path.relative_to(REPO))
     if not args.no_previews:
-        for path in (EXAMPLES / "reading-list.docx", EXAMPLES / "reading-list.pdf"):
+        for path in (EXAMPLES / "reading-list.docx", EXAMPLES / "reading-list.pdf",
+                     EXAMPLES / f"year-plan-{PLAN_YEAR}.docx", EXAMPLES / f"year-plan-{PLAN_YEAR}.pdf"):
             print(preview(path, REPO / "docs").relative_to(REPO))
     return 0
 

@@ -35,6 +35,7 @@ BROWSER_FLAGS = (
 )
 SHOT_PRESET = "dangjian_zhongdian"  # the topic the search screenshot shows
 SHOT_LIST = "党建工作中的重点 学习清单"
+SHOT_YEAR = 2026
 
 
 def browser_available() -> bool:
@@ -177,6 +178,12 @@ def prepare(data_dir: Path, model: str | None) -> None:
         if SHOT_LIST not in kb.lists.names():
             lst = kb.lists.draft(SHOT_LIST, preset(SHOT_PRESET).query, k=6)
             kb.lists.annotate(SHOT_LIST, lst.items[0].id, "重点研读，会上交流体会")
+        if SHOT_YEAR not in kb.plans.years():  # a drafted year plan: its month lists group on the lists page
+            themes = [p.theme for p in kb.plans.propose_themes(SHOT_YEAR)]
+            kb.plans.create(SHOT_YEAR, "深入学习贯彻党的创新理论，坚持问题导向", unit="中共清河县委理论学习中心组",
+                            themes=themes, formats=kb.plans.proposed_formats())
+            kb.plans.draft(SHOT_YEAR)
+            kb.lists.annotate(SHOT_LIST, kb.lists.get(SHOT_LIST).items[0].id, "重点研读，会上交流体会")  # shown first
         if not kb.sync.folders():
             prepare_sync(kb, Path(f"{data_dir}-同步示例"))
 

@@ -133,9 +133,10 @@ def _meta_line(doc: DocxDocument, text: str, center: bool = False, size: float =
     _run(paragraph, text, font=FANGSONG, size=size, color=META_GREY)
 
 
-def _centered(doc: DocxDocument, text: str, font: str, size: float) -> None:
+def _centered(doc: DocxDocument, text: str, font: str, size: float, after: float = 6) -> None:
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_after = Pt(after)
     _run(paragraph, text, font=font, size=size)
 
 
@@ -176,7 +177,7 @@ def render_list(lst: ExportList) -> bytes:
     doc = _new_document(title, labels.clean_text(lst.topic))
     _head(doc, lst.unit, title)
     for line in labels.session_lines(lst.session):
-        _centered(doc, line, FANGSONG, 14)
+        _centered(doc, line, FANGSONG, 14, after=0)
     _meta_line(doc, f"编制日期：{labels.chinese_date(lst.created)}", center=True, size=12)
     for line in labels.paragraphs(lst.description):
         _body(doc, line)
