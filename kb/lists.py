@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ingest.types import THEORY
 from kb.access import Guard, audited, mutation
 from kb.drafting import choose
 from kb.errors import Conflict, InvalidInput, NotFound
@@ -140,8 +141,13 @@ class ReadingLists:
         """The documents (best passage each) a draft for `topic` would hold: those that match it well,
         at most k (kb.drafting); `uses` counts other lists a document is already in (a year plan)."""
         depth = k + len(uses or {}) + 5  # room for documents skipped as already used
-        hits = self._search(topic, k=depth, per_doc=True, filters=filters or Filters())
+        hits = self._search(topic, k=depth, per_doc=True, filters=filters or self.reading_filters())
         return choose(hits, share=self._draft_share(), limit=k, uses=uses)
+
+    def reading_filters(self) -> Filters:
+        """What a draft reads from unless told otherwise: theory texts — not minutes, not members' own
+        study outputs — and minutes only when the knowledge base has nothing else."""
+        return Filters(kind=THEORY) if self.store.documents.count(kind=THEORY) else Filters()
 
     @mutation("list.create", target="name")
     def draft(self, name: str, topic: str, k: int = 8, filters: Filters | None = None,

@@ -161,10 +161,6 @@ class Plans:
                     self.lists.delete(month.list_name)
 
     # ---- drafting -------------------------------------------------------------------------------
-    def _reading_filters(self) -> Filters:
-        """Readings come from theory documents; minutes only when the knowledge base has nothing else."""
-        return Filters(kind="theory") if self.store.documents.count(kind="theory") else Filters()
-
     @mutation("plan.edit", target="year")
     def draft_month(self, year: int, month: int, *, k: int = READINGS_PER_MONTH, replace: bool = False,
                     filters: Filters | None = None) -> ReadingList | None:
@@ -188,7 +184,7 @@ class Plans:
                 self.set_month(year, month, list_name=name)
                 return self.lists.get(name)
             self.lists.delete(name)
-        lst = self.lists.draft(name, current.theme, k=k, filters=filters or self._reading_filters(),
+        lst = self.lists.draft(name, current.theme, k=k, filters=filters or self.lists.reading_filters(),
                                description=f"{year}年{month}月学习主题：{current.theme}",
                                uses=self._uses(year, month))
         self.set_month(year, month, list_name=lst.name)
@@ -206,7 +202,7 @@ class Plans:
     @mutation("plan.edit", target="year")
     def draft(self, year: int, *, k: int = READINGS_PER_MONTH, replace: bool = False) -> Plan:
         """Draft the reading list of every month that has a theme (and no list, unless `replace`)."""
-        filters = self._reading_filters()
+        filters = self.lists.reading_filters()
         for month in self.get(year).months:
             self.draft_month(year, month.month, k=k, replace=replace, filters=filters)
         return self.get(year)
@@ -238,7 +234,7 @@ class Plans:
         """The first `count` proposals, skipping a theme that would hand out the same readings as one
         already chosen (half or more of its drafted readings shared): for this knowledge base the two
         are one theme. Skipped themes fill up the end only if too few distinct ones remain."""
-        filters = self._reading_filters()
+        filters = self.lists.reading_filters()
         chosen: list[tuple[ThemeProposal, set[str]]] = []
         skipped = []
         for proposal in proposals:

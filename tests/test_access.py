@@ -66,7 +66,7 @@ READS = {
                     # queue work for the import worker, whose job runs the guarded ingest/upload/complete_vectors
                     # (a person who may not is refused, and audited, before anything is queued)
                     "submit_ingest", "submit_upload", "submit_vectors", "submit_sync", "import_jobs", "import_job"},
-    ReadingLists: {"names", "all", "get", "picks"},
+    ReadingLists: {"names", "all", "get", "picks", "reading_filters"},
     Plans: {"get", "years", "all", "list_groups", "propose_themes", "month_coverage", "to_export", "proposed_formats",
             "month_list_name"},
     Archive: {"sessions", "session", "attendance", "theme_similarity", "coverage", "covered_by", "narrow",

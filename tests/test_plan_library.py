@@ -53,7 +53,7 @@ def test_proposals_put_the_least_recently_studied_first(kb):
 def test_distinct_proposals_do_not_hand_out_the_same_readings(kb):
     proposals = kb.plans.propose_themes(2026)
     assert len({p.theme for p in proposals}) == 12
-    picks = [{h.doc_id for h in kb.lists.picks(p.theme, 5, kb.plans._reading_filters())} for p in proposals]
+    picks = [{h.doc_id for h in kb.lists.picks(p.theme, 5, kb.lists.reading_filters())} for p in proposals]
     head = next((i for i, docs in enumerate(picks)
                  if docs and any(len(docs & other) * 2 >= len(docs) for other in picks[:i])), len(picks))
     # Themes after the first repeat are the left-overs, kept only because too few distinct ones remain.
