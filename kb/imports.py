@@ -27,6 +27,7 @@ from kb.records import FAILED, FINISHED, QUEUED, RUNNING, ImportJob, IngestRepor
 log = logging.getLogger(__name__)
 
 KEEP_FINISHED = 50  # finished jobs remembered (per process) for the people who started them
+STOPPED = "导入已中断（程序关闭）：已导入的文档都已保存，重新导入同一批文件即可继续"
 
 Work = Callable[[ProgressFn], IngestReport]
 
@@ -49,6 +50,12 @@ class ImportQueue:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def stopping(self) -> bool:
+        """The knowledge base is closing: the running import should stop at its next step."""
+        return self._stopping.is_set()
 
     # ---- asking ---------------------------------------------------------------------------------
     def submit(self, owner: str, label: str, work: Work) -> ImportJob:
@@ -89,17 +96,25 @@ class ImportQueue:
             waiting = [self._entries[i].done for i in self._order if self._entries[i].job.active]
         return all(done.wait(timeout) for done in waiting)
 
-    def close(self) -> None:
-        """Stop the worker after the job it is running (queued jobs are dropped)."""
+    def close(self, wait: float = 30.0) -> None:
+        """Stop the worker: the running import stops at its next step (every document committed so far
+        is kept), queued ones are dropped; waits up to `wait` seconds for it, so that the store is not
+        closed under it."""
+        self._stopping.set()
         with self._lock:
             thread = self._thread
             self._thread = None
         if thread is not None:
             self._queue.put(None)
+            thread.join(wait)
 
     # ---- the worker -----------------------------------------------------------------------------
     def _run(self) -> None:
         while (entry := self._queue.get()) is not None:
+            if self._stopping.is_set():
+                self._update(entry, state=FAILED, error=STOPPED)
+                entry.done.set()
+                continue
             self._update(entry, state=RUNNING)
             try:
                 report = entry.work(self._progress_of(entry))
@@ -107,6 +122,9 @@ class ImportQueue:
             except KBError as e:
                 self._update(entry, state=FAILED, error=str(e))
             except Exception:  # noqa: BLE001 - a bug: one line for the person, the details in the log
+                if self._stopping.is_set():  # the store closed under a step that could not stop sooner
+                    self._update(entry, state=FAILED, error=STOPPED)
+                    continue
                 ref = uuid.uuid4().hex[:8]
                 log.exception("import job %s failed (reference %s)", entry.job.id, ref)
                 self._update(entry, state=FAILED, error=f"导入时出现意外错误（参考编号 {ref}）：已导入的文档都已保存，"

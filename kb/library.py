@@ -51,7 +51,7 @@ from kb.config import KBConfig, settings_mismatch
 from kb.embedding import Embeddings, load_encoder
 from kb.errors import InvalidInput, KBError, ModelMismatch, NotFound, SettingsMismatch
 from kb.following import ChangeFollower
-from kb.imports import ImportQueue
+from kb.imports import STOPPED, ImportQueue
 from kb.indexes import Indexes
 from kb.ingesting import Ingestor
 from kb.lists import ReadingLists
@@ -478,12 +478,14 @@ class KnowledgeBase:
     def _complete_vectors(self, progress: ProgressFn | None = None) -> int:
         with self._shared.vectors_lock:
             return backfill(self.store, self.indexes, self.embeddings, progress=progress,
-                            pause=self._shared.foreground.give_way)
+                            pause=self._shared.foreground.give_way, should_stop=lambda: self._shared.imports.stopping)
 
     def _giving_way(self, progress: ProgressFn | None) -> ProgressFn:
         """An import's progress callback that first lets running searches finish before each file."""
         def report(step: Progress) -> None:
             if step.stage == "read":
+                if self._shared.imports.stopping:  # the knowledge base is closing (Ctrl-C, a server stopping)
+                    raise KBError(STOPPED)
                 self._shared.foreground.give_way()
             if progress:
                 progress(step)
@@ -849,6 +851,7 @@ class KnowledgeBase:
             "database_bytes": self.store.size_bytes(),
             "tags": dict(self.tags()),
             "last_ingest": self.last_ingest(),
+            "vectors_pending": self.vectors_pending(),  # passages searchable by keywords only, for now
             "official": sum(d.gongwen is not None for d in docs),  # 公文
             "marked": sum(bool(d.marks) for d in docs),  # with 内部资料 and the like (or an allowed 密级)
             "works_with_versions": len(set(works(self.store.twins.links()).values())),

@@ -168,3 +168,36 @@ def test_vectors_left_undone_by_an_interrupted_import_are_completed_by_the_worke
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:  # and another process picks them up
         kb.refresh_indexes()
         assert np.array_equal(np.sort(kb.indexes.dense.ids()), kb.store.chunks.ids())
+
+
+def test_closing_the_knowledge_base_stops_an_import_cleanly(tmp_path, corpus, monkeypatch, caplog):
+    """Ctrl-C in `kb ingest`, or a server stopping: the running import stops at its next file, its
+    documents so far kept, and the store is not closed under it (no traceback, one line in the job)."""
+    reading, release = threading.Event(), threading.Event()
+    read = ingesting.read_document
+
+    def held_read(path, **kwargs):
+        if "群众" in path.name:
+            reading.set()
+            assert release.wait(WAIT)
+        return read(path, **kwargs)
+
+    monkeypatch.setattr(ingesting, "read_document", held_read)
+    data = tmp_path / "data"
+    kb = KnowledgeBase(data, encoder=FakeEncoder())
+    job = kb.submit_ingest([corpus["lianzheng"].parent])
+    assert reading.wait(WAIT)
+    closing = threading.Thread(target=kb.close)
+    closing.start()
+    release.set()
+    closing.join(WAIT)
+    assert not closing.is_alive()
+    stopped = kb.import_job(job.id)  # still answered after closing: the queue is in memory
+    assert stopped.state == "failed" and stopped.error.startswith("导入已中断") and "\n" not in stopped.error
+    assert not [r for r in caplog.records if r.exc_info]  # nothing logged as a failure
+    with KnowledgeBase(data, encoder=FakeEncoder()) as again:
+        kept = again.count_documents()
+        assert 0 < kept < 4 and again.check().ok
+        monkeypatch.undo()
+        assert len(again.ingest([corpus["lianzheng"].parent]).added) == 4 - kept  # the rerun carries on
+        assert again.count_documents() == 4 and again.vectors_pending() == 0

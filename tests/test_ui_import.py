@@ -191,3 +191,14 @@ def test_the_queue_shows_an_import_under_way_to_whoever_started_it(ui_kb, monkey
     finished(at, ui_kb)
     no_errors(at)
     assert metrics(at)["新增"] == "1" and not at.get("progress")
+
+
+def test_the_status_page_says_how_many_passages_still_wait_for_their_vectors(ui_kb):
+    at = page_app("status_page")
+    at.run()
+    assert not [i for i in at.info if "语义向量正在计算" in i.value]
+    ui_kb.store.backend.execute("DELETE FROM embeddings")  # as after an import interrupted before its vectors
+    at.run()
+    no_errors(at)
+    [line] = [i.value for i in at.info if "语义向量正在计算" in i.value]
+    assert f"还有 {ui_kb.count_chunks():,} 个片段" in line and "已可按关键词检索" in line

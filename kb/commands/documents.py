@@ -241,7 +241,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"数据目录  {stats['data_dir']}（格式版本 {stats['format_version']}）")
     print(f"文档      {stats['documents']} 篇（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}，"
           f"学习成果 {stats['outputs']}），{stats['characters']} 字")
-    print(f"片段      {stats['chunks']}")
+    print(f"片段      {stats['chunks']}" + (f"（其中 {stats['vectors_pending']} 个尚未计算语义向量，可按关键词检索）"
+                                          if stats["vectors_pending"] else ""))
     print(f"模型      {stats['model']}（{stats['dim'] or '—'} 维）")
     print(f"索引      {stats['index_bytes'] / 1e6:.1f} MB；数据库 {stats['database_bytes'] / 1e6:.1f} MB")
     if stats["tags"]:

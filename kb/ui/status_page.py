@@ -39,6 +39,9 @@ def render(kb: KnowledgeBase) -> None:
     c[3].metric("数据库大小", format_bytes(stats["database_bytes"]))
     where = f" · 数据目录 {plain(stats['data_dir'])}" if may_see_paths(kb) else ""
     st.caption(f"共 {stats['characters']:,} 字{where} · 数据格式版本 {stats['format_version']}")
+    if stats["vectors_pending"]:
+        st.info(f"还有 {stats['vectors_pending']:,} 个片段的语义向量正在计算：这些片段已可按关键词检索，"
+                "计算完成后也能按意思检索。")
     st.subheader("最近一次导入")
     last = stats["last_ingest"]
     if not last:
