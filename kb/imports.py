@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import queue
 import threading
 import uuid
@@ -110,6 +111,7 @@ class ImportQueue:
 
     # ---- the worker -----------------------------------------------------------------------------
     def _run(self) -> None:
+        _lower_priority()
         while (entry := self._queue.get()) is not None:
             if self._stopping.is_set():
                 self._update(entry, state=FAILED, error=STOPPED)
@@ -151,3 +153,16 @@ class ImportQueue:
             self._order.remove(job_id)
             del self._entries[job_id]
 
+
+IMPORT_NICENESS = 10  # how much lower than the searches' the worker thread's CPU priority is
+
+
+def _lower_priority() -> None:
+    """Give this thread (and the model's threads it starts) a lower CPU priority than the threads that
+    answer searches: on Linux a thread has its own nice value. Lowering it needs no privilege; where
+    it cannot be done, imports and searches simply share the CPU evenly."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + IMPORT_NICENESS, 19))
+    except (AttributeError, OSError):
+        pass

@@ -201,3 +201,26 @@ def test_closing_the_knowledge_base_stops_an_import_cleanly(tmp_path, corpus, mo
         monkeypatch.undo()
         assert len(again.ingest([corpus["lianzheng"].parent]).added) == 4 - kept  # the rerun carries on
         assert again.count_documents() == 4 and again.vectors_pending() == 0
+
+
+def test_the_worker_runs_at_a_lower_cpu_priority_than_searches():
+    import os
+    import sys
+
+    from kb.imports import IMPORT_NICENESS, ImportQueue
+    from kb.records import IngestReport
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("a thread's own nice value is a Linux feature")
+    seen = {}
+
+    def work(progress):
+        seen["worker"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return IngestReport()
+
+    imports = ImportQueue()
+    job = imports.submit("张三", "测试", work)
+    assert imports.wait(job.id, WAIT).state == "finished"
+    imports.close()
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen["worker"] == min(here + IMPORT_NICENESS, 19)  # this thread (a search's) is untouched
