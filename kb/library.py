@@ -57,6 +57,7 @@ from kb.ingesting import Ingestor
 from kb.lists import ReadingLists
 from kb.lookup import resolve_document
 from kb.metatexts import METADATA_KEY, down_weight, enumerates, fields_named
+from kb.models import model_name, model_note
 from kb.outputs import Outputs
 from kb.plans import Plans
 from kb.priority import Foreground
@@ -846,6 +847,8 @@ class KnowledgeBase:
             "chunks": self.count_chunks(),
             "characters": sum(d.char_count for d in docs),
             "model": self.model_name,
+            "model_label": model_name(self.model_name),  # in words an office user understands
+            "model_note": model_note(self.model_name),
             "dim": self.store.meta.model()[1],
             "index_bytes": index_bytes,
             "database_bytes": self.store.size_bytes(),

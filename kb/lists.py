@@ -151,10 +151,12 @@ class ReadingLists:
 
     @mutation("list.create", target="name")
     def draft(self, name: str, topic: str, k: int = 8, filters: Filters | None = None,
-              description: str | None = None, uses: Mapping[str, int] | None = None) -> ReadingList:
+              description: str | None = None, uses: Mapping[str, int] | None = None,
+              search_for: str | None = None) -> ReadingList:
         """Draft a list for a topic: the documents that match it well (at most k), one passage each,
-        for the organiser to edit; empty when nothing matches well."""
-        hits = self.picks(topic, k, filters, uses)
+        for the organiser to edit; empty when nothing matches well. `search_for` is the search run
+        for it when that says more than the topic (a preset theme's own query)."""
+        hits = self.picks(search_for or topic, k, filters, uses)
         self.create(name, topic=topic, description=description)
         for hit in hits:
             self.add_passage(name, hit.chunk_id)

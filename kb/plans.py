@@ -13,6 +13,7 @@ from kb.export import render_plan
 from kb.export.model import ExportPlan, PlanMonth
 from kb.lists import ReadingLists, export_model
 from kb.presets import load_presets
+from kb.presets import preset as find_preset
 from kb.records import (
     PLAN_FORMATS,
     Filters,
@@ -52,6 +53,14 @@ def _list_prefix(year: int, month: int) -> str:
 
 def proposed_formats(count: int = 12) -> list[str]:
     return [PROPOSED_FORMATS[i % len(PROPOSED_FORMATS)] for i in range(count)]
+
+
+def theme_search(theme: str) -> str:
+    """The search a month's readings are drafted by: a preset theme's own query (its name and first
+    example, Preset.query), since a name of a few characters ("党建工作中的重点") also matches readings
+    that merely share a word with it; any other theme as written."""
+    found = find_preset(theme)
+    return found.query if found else theme
 
 
 class Plans:
@@ -186,7 +195,7 @@ class Plans:
             self.lists.delete(name)
         lst = self.lists.draft(name, current.theme, k=k, filters=filters or self.lists.reading_filters(),
                                description=f"{year}年{month}月学习主题：{current.theme}",
-                               uses=self._uses(year, month))
+                               uses=self._uses(year, month), search_for=theme_search(current.theme))
         self.set_month(year, month, list_name=lst.name)
         return lst
 
@@ -240,7 +249,7 @@ class Plans:
         for proposal in proposals:
             if len(chosen) == count:
                 break
-            docs = {h.doc_id for h in self.lists.picks(proposal.theme, READINGS_PER_MONTH, filters)}
+            docs = {h.doc_id for h in self.lists.picks(theme_search(proposal.theme), READINGS_PER_MONTH, filters)}
             if docs and any(len(docs & other) * 2 >= len(docs) for _, other in chosen):
                 skipped.append(proposal)
             else:

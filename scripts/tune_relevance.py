@@ -37,6 +37,7 @@ from kb.search import normalise_query
 
 DEPTH = 500  # what the search asks each retriever for when it ranks 100 documents (k * 5)
 DOCS = 100  # documents ranked per query, as `kb eval`
+DAMPING = [SearchConfig().document_damping]  # how documents are scored from their chunks (--damping)
 
 
 # ---- dumping ------------------------------------------------------------------------------------
@@ -159,7 +160,11 @@ def ranked_documents(ranked: list[tuple[int, float]], doc_of: dict[int, str]) ->
 
 
 def rankings(dump: Dump, fuse_one: Fusion) -> list[list[str]]:
-    return [ranked_documents(fuse_one(q), dump.doc_of) for q in dump.queries]
+    """Each query's documents, scored as `kb eval` scores them (kb.search.rank_documents, the default
+    SearchConfig.document_damping unless --damping says otherwise)."""
+    if DAMPING[0] <= 0:
+        return [ranked_documents(fuse_one(q), dump.doc_of) for q in dump.queries]
+    return documents_by(dump, fuse_one, DAMPING[0])
 
 
 def metrics(found: list[list[str]], relevant: list[str]) -> dict[str, float]:
@@ -570,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
                        ("summary", "keyword, dense, equal RRF and the default, nDCG@10 only")):
         p = sub.add_parser(name, help=text)
         p.add_argument("dumps", type=Path, nargs="+")
+        p.add_argument("--damping", type=float, default=DAMPING[0],
+                       help="SearchConfig.document_damping for the replay (0: best chunk)")
     p = sub.add_parser("sample", help="a check outside the dev sets: the presets on the bundled sample corpus")
     p.add_argument("--model", help="the encoder (default: that of a new knowledge base)")
     p = sub.add_parser("documents", help="document scores: best chunk or a damped share of the next ones")
@@ -596,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
         dump(args.dir, args.out, chunker, BM25Params(), args.depth, args.model)
         return 0
     dumps = [load_dump(path) for path in args.dumps]
+    if getattr(args, "damping", None) is not None and args.command in ("fusions", "subsets", "summary"):
+        DAMPING[0] = args.damping
     if args.command == "fusions":
         print_fusions(dumps)
     elif args.command == "subsets":

@@ -63,7 +63,11 @@ def test_the_year_plan_spreads_readings_and_keeps_each_month_on_its_theme(sample
         items = sample_kb.lists.get(month.list_name).items
         uses.update(item.doc_id for item in items)
         expected = preset(month.theme).expected_titles
-        assert items and {item.title for item in items} <= set(expected), (month.theme, [i.title for i in items])
+        # First a reading written for the theme; e5 may add one that discusses it without being written
+        # for it (群众反映强烈的突出问题: the 民生实事 review names those very problems), never more.
+        titles = [item.title for item in items]
+        assert titles and titles[0] in expected, (month.theme, titles)
+        assert sum(title not in expected for title in titles) <= 1, (month.theme, titles)
     assert max(uses.values()) <= 3
 
 

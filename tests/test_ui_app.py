@@ -53,6 +53,7 @@ def test_status_page_shows_counts_model_and_last_import(ui_kb):
     values = {m.label: m.value for m in at.metric}
     assert values["文档"] == "5" and values["会议纪要"] == "1" and values["理论文章"] == "4"
     assert values["语义模型"] == "hash-64" and values["向量维度"] == "64"
+    assert "正在使用：字符散列（测试用，不理解语义）" in page_text(at)  # the model in words, not only its id
     assert values["学习清单"] == "1"
     assert values["索引大小"].endswith("KB")
     assert "新增 5" in page_text(at)

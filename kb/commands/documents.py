@@ -243,7 +243,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
           f"学习成果 {stats['outputs']}），{stats['characters']} 字")
     print(f"片段      {stats['chunks']}" + (f"（其中 {stats['vectors_pending']} 个尚未计算语义向量，可按关键词检索）"
                                           if stats["vectors_pending"] else ""))
-    print(f"模型      {stats['model']}（{stats['dim'] or '—'} 维）")
+    print(f"模型      {stats['model_label']}：{stats['model']}（{stats['dim'] or '—'} 维）")
+    if stats["model_note"]:
+        print(f"          {stats['model_note']}")
     print(f"索引      {stats['index_bytes'] / 1e6:.1f} MB；数据库 {stats['database_bytes'] / 1e6:.1f} MB")
     if stats["tags"]:
         print("标签      " + "、".join(f"{t}({n})" for t, n in stats["tags"].items()))
@@ -268,6 +270,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         print_report(report)
     print(f"示例知识库就绪：{stats['documents']} 篇文档（理论文章 {stats['theory']}，会议纪要 {stats['minutes']}，"
           f"学习成果 {stats['outputs']}），{'数据库' if stats['on_server'] else '数据目录'} {stats['location']}")
+    print(f"检索模型：{stats['model_label']}（{stats['model']}）。{stats['model_note']}")
     return 0
 
 

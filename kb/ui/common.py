@@ -223,7 +223,8 @@ def import_sample(kb: KnowledgeBase) -> None:
     report = build_sample(kb, progress=progress_callback(bar))
     bar.progress(1.0, text="导入完成")
     st.session_state["last_report"] = report
-    st.success(f"已导入示例资料：新增 {len(report.added)} 篇，跳过 {len(report.skipped)} 篇。")
+    st.success(f"已导入示例资料：新增 {len(report.added)} 篇，跳过 {len(report.skipped)} 篇。"
+               f"检索模型：{kb.stats()['model_label']}（可在“概况”页查看）。")
     # The sidebar's count was drawn before the import: draw the page again so it is current.
     st.rerun()
 

@@ -33,11 +33,14 @@ def render(kb: KnowledgeBase) -> None:
                   if stats["synced_folders"] else ""))
     st.subheader("检索引擎")
     c = st.columns(4)
-    c[0].metric("语义模型", stats["model"])
+    c[0].metric("语义模型", stats["model"], help="检索时理解查询意思所用的模型")
     c[1].metric("向量维度", stats["dim"] or "—")
     c[2].metric("索引大小", format_bytes(stats["index_bytes"]))
     c[3].metric("数据库大小", format_bytes(stats["database_bytes"]))
     where = f" · 数据目录 {plain(stats['data_dir'])}" if may_see_paths(kb) else ""
+    st.markdown(f"**正在使用：{plain(stats['model_label'])}**")
+    if stats["model_note"]:
+        st.caption(plain(stats["model_note"]))
     st.caption(f"共 {stats['characters']:,} 字{where} · 数据格式版本 {stats['format_version']}")
     if stats["vectors_pending"]:
         st.info(f"还有 {stats['vectors_pending']:,} 个片段的语义向量正在计算：这些片段已可按关键词检索，"
