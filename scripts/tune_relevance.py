@@ -429,25 +429,28 @@ def print_sample(model: str | None = None) -> None:
 
 
 def documents_by(dump: Dump, fuse_one: Fusion, damping: float, scale: str = "z") -> list[list[str]]:
-    """Documents ranked by kb.search.rank_documents (scale "z"), or by the raw scores' damped sum ("raw")."""
+    """Documents ranked by kb.search.rank_documents (scale "z"), by the raw scores' damped sum ("raw"),
+    or ("z>T") counting only next chunks more than T standard deviations above the candidates' mean."""
     from kb.search import rank_documents
 
     found = []
     for q in dump.queries:
         ranked = fuse_one(q)
-        if scale == "raw":
-            per: dict[str, float] = {}
-            weight: dict[str, float] = {}
-            for chunk, score in ranked:
-                doc = dump.doc_of[chunk]
-                if doc not in per:
-                    per[doc], weight[doc] = score, damping
-                else:
-                    per[doc] += weight[doc] * max(score, 0.0)
-                    weight[doc] *= damping
-            found.append(sorted(per, key=lambda d: -per[d])[:DOCS])
-        else:
+        if scale == "z":
             found.append([dump.doc_of[c] for c, _ in rank_documents(ranked, dump.doc_of, damping)[:DOCS]])
+            continue
+        scores = np.array([score for _, score in ranked]) if ranked else np.zeros(1)
+        floor = 0.0 if scale == "raw" else float(scores.mean() + float(scale[2:]) * scores.std())
+        per: dict[str, float] = {}
+        weight: dict[str, float] = {}
+        for chunk, score in ranked:
+            doc = dump.doc_of[chunk]
+            if doc not in per:
+                per[doc], weight[doc] = score, damping
+            elif score > floor:
+                per[doc] += weight[doc] * (score - floor)
+                weight[doc] *= damping
+        found.append(sorted(per, key=lambda d: -per[d])[:DOCS])
     return found
 
 
@@ -459,11 +462,11 @@ def print_documents(dumps: list[Dump], default: SearchConfig) -> None:
     tried = {"keyword": only("keyword"), "dense": only("dense"), "hybrid": via_search_config(default)}
     print(_row("retriever, document score", [f"{d.name} nDCG@10" for d in dumps]))
     for name, fuse_one in tried.items():
-        for scale in ("z", "raw"):
+        for scale in ("z", "raw", "z>1", "z>2"):
             for damping in DAMPINGS:
-                if damping == 0 and scale == "raw":
+                if damping == 0 and scale != "z":
                     continue
-                label = "best chunk" if damping == 0 else f"best + {damping} damped share ({scale} scores)"
+                label = "best chunk" if damping == 0 else f"best + {damping} damped share ({scale})"
                 found = [metrics(documents_by(d, fuse_one, damping, scale), [q.relevant for q in d.queries])
                          for d in dumps]
                 cells = [f"{m['ndcg@10']:.4f}" for m in found]
