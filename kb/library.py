@@ -25,7 +25,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -182,6 +182,11 @@ class _Shared:
     foreground: Foreground  # searches running here: imports give way to them between steps
     follower: ChangeFollower | None = None
     schedule: Schedule | None = None  # the synced folders' schedule, in an app server
+    # Facts a search ranks by that reading every candidate document would cost ~30 ms at 100k chunks
+    # (kb bench): whether a document only enumerates the preset topics (fixed at import, so kept per
+    # document id) and the works of linked versions (kept until the store's generation moves).
+    enumerating: dict[str, bool] = field(default_factory=dict)
+    works_at: tuple[int, dict[str, frozenset[str]]] | None = None
 
 
 class KnowledgeBase:
@@ -605,12 +610,10 @@ class KnowledgeBase:
         cap = 1 if per_doc else (self.config.search.passages_per_doc if passages_per_doc is None
                                  else max(0, passages_per_doc))
         ranked = rank(indexes, prepared, k * 5, allowed, retriever, self.config.search)
-        work_of = works(self.store.twins.links())
+        work_of = self._works()
         doc_of = self.store.chunks.documents_of([cid for cid, _ in ranked])
         if retriever == "hybrid" and self.config.search.fusion == "zscore":  # the penalty is in z-score units
-            listing = {d.id for d in self.store.documents.many(sorted(set(doc_of.values()))).values()
-                       if enumerates(d.metadata)}
-            ranked = down_weight(ranked, doc_of, listing)
+            ranked = down_weight(ranked, doc_of, self._enumerating(set(doc_of.values())))
         if cap or work_of:
             if work_of:  # one hit per work: its other versions are named, not listed again
                 ranked = one_per_work(ranked, doc_of, work_of)
@@ -626,6 +629,25 @@ class KnowledgeBase:
         hits = make_hits(ranked, chunks, docs, terms, self.config.search.snippet_chars, weak)
         return [replace(h, versions=tuple(sorted(work_of[h.doc_id] - {h.doc_id}))) if h.doc_id in work_of else h
                 for h in hits]
+
+    def _enumerating(self, doc_ids: set[str]) -> set[str]:
+        """Which of these documents only enumerate the preset topics; read from the store only for
+        documents no search has seen yet (a document's text, and so this, is fixed at import)."""
+        known = self._shared.enumerating
+        unseen = sorted(doc_ids - known.keys())
+        if unseen:
+            found = self.store.documents.many(unseen)
+            known.update({doc_id: doc_id in found and enumerates(found[doc_id].metadata) for doc_id in unseen})
+        return {doc_id for doc_id in doc_ids if known[doc_id]}
+
+    def _works(self) -> dict[str, frozenset[str]]:
+        """The works of linked versions, read again only when the store's generation has moved."""
+        generation = self.store.generation()
+        cached = self._shared.works_at
+        if cached is None or cached[0] != generation:
+            cached = (generation, works(self.store.twins.links()))
+            self._shared.works_at = cached
+        return cached[1]
 
     def weak_line(self) -> float | None:
         """The cosine under which a passage matches a query only weakly (configured, else measured
@@ -786,6 +808,7 @@ class KnowledgeBase:
                 named = fields_named(self.store.documents.text(record.id))
                 with self.store.transaction():
                     self.store.documents.set_metadata(record.id, {**record.metadata, METADATA_KEY: str(named)})
+                self._shared.enumerating.pop(record.id, None)  # a search read it before it was noted
             if record.gongwen is None and record.kind == "theory":
                 found = recognise(self.store.documents.text(record.id), title=record.title)
                 if found is not None:
