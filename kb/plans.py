@@ -249,7 +249,7 @@ class Plans:
         for proposal in proposals:
             if len(chosen) == count:
                 break
-            docs = {h.doc_id for h in self.lists.picks(theme_search(proposal.theme), READINGS_PER_MONTH, filters)}
+            docs = {h.doc_id for h in self.lists.picks(proposal.theme, READINGS_PER_MONTH, filters)}
             if docs and any(len(docs & other) * 2 >= len(docs) for _, other in chosen):
                 skipped.append(proposal)
             else:

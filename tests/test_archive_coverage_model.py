@@ -52,6 +52,6 @@ def test_proposals_with_the_model(model_kb):
     assert "党风廉政建设" not in {p.theme for p in stalest}
     # Distinct themes: no two of the twelve would hand out the same reading (党建工作中的重点 and 作风建设
     # would: only the less recently studied of the two is proposed).
-    filters = model_kb.plans._reading_filters()
+    filters = model_kb.lists.reading_filters()
     firsts = [model_kb.lists.picks(p.theme, 5, filters)[0].doc_id for p in proposals]
     assert len(set(firsts)) == 12, [p.theme for p in proposals]

@@ -12,7 +12,6 @@ from conftest import FakeEncoder
 from kb.errors import InvalidInput, NotFound
 from kb.export import render_plan
 from kb.library import KnowledgeBase
-from kb.plans import theme_search
 from kb.presets import load_presets
 from kb.sample_kb import SAMPLE_CORPUS, build_sample
 
@@ -54,8 +53,7 @@ def test_proposals_put_the_least_recently_studied_first(kb):
 def test_distinct_proposals_do_not_hand_out_the_same_readings(kb):
     proposals = kb.plans.propose_themes(2026)
     assert len({p.theme for p in proposals}) == 12
-    picks = [{h.doc_id for h in kb.lists.picks(theme_search(p.theme), 5, kb.lists.reading_filters())}
-             for p in proposals]
+    picks = [{h.doc_id for h in kb.lists.picks(p.theme, 5, kb.lists.reading_filters())} for p in proposals]
     head = next((i for i, docs in enumerate(picks)
                  if docs and any(len(docs & other) * 2 >= len(docs) for other in picks[:i])), len(picks))
     # Themes after the first repeat are the left-overs, kept only because too few distinct ones remain.
