@@ -47,3 +47,32 @@ def test_search_a_preset_topic_in_chromium(shots, tmp_path):
         assert driver.find_elements("css selector", "mark"), "matched terms are highlighted"
         assert "&lt;" not in body  # escaping happened once, not twice
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
+
+
+# Each option of a segmented control on screen: its right edge inside the column that holds it.
+OPTIONS_IN_COLUMN = """
+const seen = {};
+for (const group of document.querySelectorAll('[data-testid="stButtonGroup"]')) {
+  const column = group.closest('[data-testid="stColumn"]') || group.parentElement;
+  const edge = column.getBoundingClientRect().right;
+  for (const b of group.querySelectorAll('button')) {
+    const r = b.getBoundingClientRect();
+    seen[b.innerText.trim()] = r.width > 0 && r.right <= edge + 1;
+  }
+}
+return seen;
+"""
+
+
+@pytest.mark.parametrize("width", [1440, 1100])
+def test_every_kind_of_document_can_be_chosen_on_screen(shots, tmp_path, width):
+    """The 类型 control's four options (学习成果 last) are all visible on the search and library pages,
+    at a wide and a narrow window, not scrolled out of their column."""
+    write_ui_corpus(tmp_path / "docs")
+    build_kb(tmp_path / "data", tmp_path / "docs")
+    with shots.running_app(tmp_path / "data") as url, shots.browser(width=width) as driver:
+        for path, text in (("/", "五个问题领域"), ("/library", "打开文档")):
+            driver.get(url + path)
+            shots.wait_for_text(driver, text)
+            seen = driver.execute_script(OPTIONS_IN_COLUMN)
+            assert [seen.get(k) for k in ("全部", "理论文章", "会议纪要", "学习成果")] == [True] * 4, (path, seen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ui_fixtures import empty_kb_fixture, no_errors, page_app, page_text, ui_kb_fixture  # noqa: F401 - fixtures
 
 from kb.ui import library_page as lib
@@ -22,6 +24,19 @@ def test_lists_every_document_with_counts(ui_kb):
     at = opened()
     assert "共 5 篇" in page_text(at)
     assert sorted(table_titles(at)) == sorted(d.title for d in ui_kb.documents())
+
+
+def test_the_count_line_names_study_outputs_too(ui_kb, tmp_path):
+    output = tmp_path / "学习体会.txt"
+    output.write_text("学习党风廉政建设的体会\n\n学习了党风廉政建设有关文件，体会很深。\n", encoding="utf-8")
+    ui_kb.ingest([output], kind="output")
+    at = opened()
+    counts = Counter(d.kind for d in ui_kb.documents())
+    assert counts["output"] == 1
+    assert (f"**共 6 篇**（理论文章 {counts['theory']} 篇，会议纪要 {counts['minutes']} 篇，学习成果 1 篇）"
+            in page_text(at))
+    at.segmented_control(key=lib.KIND).set_value("output").run()
+    assert "**共 1 篇**（学习成果 1 篇）" in page_text(at)
 
 
 def test_facets_narrow_the_table(ui_kb):

@@ -42,6 +42,9 @@ mark { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; 
 [data-testid="stFileUploaderDropzoneInstructions"] * { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzoneInstructions"]::after {
     content: "或把文件拖到这里，每个文件不超过 200MB"; font-size: 0.85rem; color: #6b6b6b; }
+/* A segmented control scrolls its options sideways with the scroll bar hidden, so in a narrow column
+   the last ones (学习成果) could not be seen at all: they wrap onto a second line instead. */
+[data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
 """
 
 

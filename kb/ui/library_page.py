@@ -8,6 +8,7 @@ from collections import Counter
 
 import streamlit as st
 
+from kb.kinds import KIND_LABELS
 from kb.library import KnowledgeBase
 from kb.records import DocumentRecord, Filters, page_range
 from kb.ui import common
@@ -15,6 +16,7 @@ from kb.ui.text import kind_label, plain, section_label
 
 SORTS = {"date": "日期（新→旧）", "title": "标题", "added": "最近导入"}
 KIND, YEARS, TAGS, SORT, TITLE, OPEN = "lib_kind", "lib_years", "lib_tags", "lib_sort", "lib_title", "lib_open"
+FILTER_COLUMNS = (3.0, 1.0, 1.2, 1.5, 1.5)  # kind (its four options on one line), year, tag, order, title
 ISSUER, GENRE = "lib_issuer", "lib_genre"
 TABLE = "lib_table"
 VIEW, DOCS, TIMELINE = "lib_view", "docs", "timeline"
@@ -30,7 +32,7 @@ def filtered_documents(kb: KnowledgeBase) -> list[DocumentRecord]:
     every = kb.documents()
     years = sorted({_year(d) for d in every}, reverse=True)
     tags = [t for t, _ in kb.tags()]
-    c1, c2, c3, c4, c5 = st.columns([2.1, 1.3, 1.5, 1.3, 1.6])
+    c1, c2, c3, c4, c5 = st.columns(FILTER_COLUMNS)
     kind = c1.segmented_control("类型", ["all", "theory", "minutes", "output"], default="all", required=True, key=KIND,
                                 format_func=lambda k: "全部" if k == "all" else kind_label(k))
     chosen_years = c2.multiselect("年份", years, key=YEARS, placeholder="不限")
@@ -53,7 +55,7 @@ def official_filters(kb: KnowledgeBase) -> tuple[str | None, str | None]:
     facets = kb.facets()
     if not (facets.issuers or facets.genres):
         return None, None
-    c1, c2, _ = st.columns([2.1, 1.3, 3.4])
+    c1, c2, _ = st.columns([FILTER_COLUMNS[0], FILTER_COLUMNS[1] + FILTER_COLUMNS[2], sum(FILTER_COLUMNS[3:])])
     issuers = dict(facets.issuers)
     genres = dict(facets.genres)
     issuer = c1.selectbox("发文机关", [None, *issuers], key=ISSUER, placeholder="不限",
@@ -219,10 +221,17 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
         st.button("删除", key=f"delete-{doc.id}", disabled=not sure, on_click=_delete, args=(kb, doc.id))
 
 
+def kind_counts(counts: Counter) -> str:
+    """"理论文章 12 篇，会议纪要 13 篇，学习成果 8 篇": every kind among the documents shown, in that order."""
+    order = list(KIND_LABELS)
+    ranked = sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    return "，".join(f"{kind_label(kind)} {n} 篇" for kind, n in ranked)
+
+
 def browse_tab(kb: KnowledgeBase) -> None:
     docs = filtered_documents(kb)
     counts = Counter(d.kind for d in docs)
-    st.markdown(f"**共 {len(docs)} 篇**（理论文章 {counts['theory']} 篇，会议纪要 {counts['minutes']} 篇）")
+    st.markdown(f"**共 {len(docs)} 篇**（{kind_counts(counts)}）" if docs else "**共 0 篇**")
     if not docs:
         st.info("没有符合筛选条件的文档，请放宽类型、年份、标签或标题条件。")
         return
@@ -276,7 +285,7 @@ def _open_document(doc_id: str) -> None:
 
 def render(kb: KnowledgeBase) -> None:
     st.title("资料库")
-    st.caption("全体成员共享的理论文章和学习会议纪要：按类型、年份、标签筛选，打开文档阅读全文、分段和原页面。")
+    st.caption("全体成员共享的理论文章、学习会议纪要和学习成果：按类型、年份、标签筛选，打开文档阅读全文、分段和原页面。")
     if common.empty_state(kb):
         return
     common.target_list_selector(kb)

@@ -115,7 +115,7 @@ def filter_bar(kb: KnowledgeBase) -> tuple[Filters, str, int]:
     # Re-importing a file can add tags without changing any chunk, so the last import counts too.
     last = kb.last_ingest() or {}
     months, tags, issuers, genres = _facets(kb, str(kb.data_dir), (kb.generation(), last.get("finished_at")))
-    c1, c2, c3 = st.columns([1.3, 2.2, 1.6])
+    c1, c2, c3 = st.columns([2.2, 1.9, 1.3])  # the kind control's four options on one line
     kind = c1.segmented_control("类型", ["all", "theory", "minutes", "output"], default="all", required=True, key=KIND,
                                 format_func=lambda k: "全部" if k == "all" else kind_label(k))
     since = until = None
