@@ -76,6 +76,29 @@ def test_no_lists_yet_explains_and_offers_drafting(ui_kb):
     assert f"《{name}》" in [s.value for s in at.subheader]
 
 
+def test_a_draft_hands_out_readings_not_a_members_study_output(ui_kb, tmp_path):
+    """The page's default source is the readings: a member's 心得体会 on the very topic stays out of
+    the draft (it is still there when the organiser asks for every kind)."""
+    output = tmp_path / "党风廉政建设心得.txt"
+    output.write_text("党风廉政建设学习心得\n\n党风廉政建设关系党的生死存亡。学习党风廉政建设，落实主体责任和监督责任，"
+                      "党风廉政建设永远在路上。\n", encoding="utf-8")
+    mine = ui_kb.ingest([output], kind="output").added[0].doc_id
+    assert mine in {h.doc_id for h in ui_kb.search("党风廉政建设", k=10, per_doc=True)}
+    at = opened()
+    at.text_input(key="draft_topic").set_value("党风廉政建设").run()
+    at.button(key="draft_go").click().run()
+    no_errors(at)
+    drafted = ui_kb.lists.get("党风廉政建设 学习清单").items
+    assert drafted and all(i.doc_id != mine for i in drafted)
+    assert {i.kind for i in drafted} == {"theory"}
+    at.text_input(key="draft_topic").set_value("党风廉政建设").run()
+    at.selectbox(key="draft_kind").set_value("all").run()
+    at.text_input(key="draft_name").set_value("全部类型").run()
+    at.button(key="draft_go").click().run()
+    no_errors(at)
+    assert mine in {i.doc_id for i in ui_kb.lists.get("全部类型").items}
+
+
 def test_create_an_empty_list(ui_kb):
     at = opened()
     at.text_input(key="new_list_name").set_value("2025年第3次集体学习").run()

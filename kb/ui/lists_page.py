@@ -12,7 +12,7 @@ from kb.library import KnowledgeBase
 from kb.presets import load_presets, preset
 from kb.records import CHANGED, MISSING, Filters, ReadingItem, ReadingList, page_range
 from kb.ui import common
-from kb.ui.text import citation, kind_label, list_name_for, plain, plain_lines, unique_name
+from kb.ui.text import citation, list_name_for, plain, plain_lines, unique_name
 
 CURRENT = "lists_current"
 GROUP = "lists_group"
@@ -20,6 +20,14 @@ SHOWN = "lists_group_shown"  # the list the group was last chosen for
 UNDO = "lists_undo"  # (list name, the item last removed from it)
 FORMAT_LABELS = {"docx": "Word（.docx）", "pdf": "PDF", "md": "Markdown", "csv": "表格（.csv）"}
 EXCERPT_CHARS = 160
+# What a draft reads from: by default what the library hands out as readings (theory texts, never a
+# member's own study output), else minutes, or everything when the organiser asks for it.
+READINGS = "readings"
+DRAFT_SOURCES: dict[str, tuple[str, Filters | None]] = {
+    READINGS: ("理论文章", None),
+    "minutes": ("会议纪要", Filters(kind="minutes")),
+    "all": ("全部类型（含学习成果）", Filters()),
+}
 
 
 def _notify(message: str, ok: bool = True) -> None:
@@ -62,10 +70,9 @@ def _draft(kb: KnowledgeBase) -> None:
         _notify("请先选择或输入一个学习主题", ok=False)
         return
     name = st.session_state.get("draft_name", "").strip() or unique_name(list_name_for(topic), kb.lists.names())
-    kind = st.session_state.get("draft_kind")
     try:
         lst = kb.lists.draft(name, topic, k=int(st.session_state.get("draft_k", 8)),
-                             filters=Filters(kind=kind if kind in ("theory", "minutes") else None))
+                             filters=DRAFT_SOURCES[st.session_state.get("draft_kind") or READINGS][1])
     except KBError as e:
         _notify(str(e), ok=False)
         return
@@ -92,8 +99,7 @@ def create_forms(kb: KnowledgeBase) -> None:
         st.text_input("主题", key="draft_topic", placeholder="例如：纠治形式主义官僚主义")
         c1, c2 = st.columns(2)
         c1.number_input("篇数", 1, 30, 8, key="draft_k")
-        c2.selectbox("只取", ["all", "theory", "minutes"], key="draft_kind",
-                     format_func=lambda k: "全部类型" if k == "all" else kind_label(k))
+        c2.selectbox("只取", list(DRAFT_SOURCES), key="draft_kind", format_func=lambda k: DRAFT_SOURCES[k][0])
         st.text_input("清单名称（可不填）", key="draft_name", placeholder="默认：主题 + 学习清单")
         st.button("起草清单", type="primary", key="draft_go", on_click=_draft, args=(kb,))
     with st.expander("新建空白清单"):
