@@ -35,6 +35,18 @@ def check_date(value: str) -> str:
     return value
 
 
+def section_below(title: str, section: Sequence[str]) -> tuple[str, ...]:
+    """A passage's headings without the document's own title: a Markdown or Word file whose first
+    heading is its title would otherwise cite "《标题》，标题 > 一、…" under that very title."""
+    def same(a: str) -> str:
+        return re.sub(r"\s+", "", a).strip("《》")
+
+    parts = tuple(s for s in section if s and s.strip())
+    while parts and same(parts[0]) == same(title):
+        parts = parts[1:]
+    return parts
+
+
 def doc_id_for(content_hash: str) -> str:
     """A document's id: a prefix of its content hash, short enough to type."""
     return content_hash[:12]

@@ -96,6 +96,24 @@ def test_one_source_line_per_item_and_no_repeated_title():
     assert pdf_text.count("来源：") == sum(t.startswith("来源：") for t in docx_texts) == md_text.count("来源：") == 3
 
 
+def test_a_title_that_is_also_the_first_heading_is_not_cited_again():
+    """A Markdown or Word reading whose first heading is its title: the source line and the CSV's
+    章节 start at the heading below it (the sample's 学习体会 was cited as "…，标题 > 三、…")."""
+    title = "锲而不舍落实中央八项规定精神的学习体会"
+    item = ExportItem(1, title, "2025-03-05", "output", None, None, (title, "三、把作风要求落到干部选用上"),
+                      "坚持重实干、重实绩的用人导向。", None)
+    lst = replace(demo_list(), items=(item,))
+    source = "来源：2025年3月5日，三、把作风要求落到干部选用上"
+    md_text = render_list(lst, "md").decode("utf-8")
+    docx_texts = [p.text for p in Document(io.BytesIO(render_list(lst, "docx"))).paragraphs]
+    pdf_text = "".join(pdf_lines(render_list(lst, "pdf")))
+    assert md_text.count(title) == 1 and source in md_text.splitlines()
+    assert sum(title in t for t in docx_texts) == 1 and source in docx_texts
+    assert pdf_text.count(title) == 1 and source in pdf_text
+    csv_text = render_list(lst, "csv").decode("utf-8-sig")
+    assert csv_text.count(title) == 1 and ",三、把作风要求落到干部选用上," in csv_text
+
+
 def test_plain_title_optional_unit_and_session_header():
     session = SessionHeader(time="2026年3月18日上午9:00", place="县委常委会议室", host="张建华",
                             audience="县委理论学习中心组成员")

@@ -16,6 +16,7 @@ from kb.ui.text import (
     highlight_html,
     list_name_for,
     months_between,
+    section_label,
     surrounding,
     unique_name,
 )
@@ -81,5 +82,10 @@ def test_names_and_labels():
     expected = "会议纪要 · 2024-04-12 · 第3页 · 一、学习内容"
     assert citation("2024-04-12", "minutes", "第3页", ("一、学习内容",)) == expected
     assert citation(None, "theory") == "理论文章 · 日期不详"
+    title = "在发展中保障和改善民生——聚焦群众急难愁盼问题的清河县民生实事工作综述"
+    assert citation("2025-11", "theory", "", (title, "一、民生实事项目的确定机制"), title) == \
+        "理论文章 · 2025-11 · 一、民生实事项目的确定机制"  # the title is shown above the citation
+    assert section_label((f"《{title}》", "一、机制"), title) == "一、机制"
+    assert section_label(("一、机制", title), title) == f"一、机制 › {title}"  # only a leading title is dropped
     assert has_words("党建") and has_words("AI") and not has_words("？！…  ")
     assert format_bytes(0) == "0 B" and format_bytes(2048) == "2.0 KB" and format_bytes(5 * 1024**3) == "5.0 GB"

@@ -15,7 +15,7 @@ from kb.commands.common import (
 )
 from kb.errors import KBError
 from kb.kinds import KIND_LABELS
-from kb.records import gongwen_dict, nothing_matches_well
+from kb.records import gongwen_dict, nothing_matches_well, section_below
 
 
 # ---- ingest / search / documents --------------------------------------------------------------------
@@ -102,7 +102,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("没有与这个主题很匹配的内容，以下是最接近的结果，仅供参考：换个说法或选择预设主题再试。")
     for rank, h in enumerate(hits, 1):
         where = " · ".join(x for x in (h.date or "", KIND_LABELS.get(h.kind, h.kind), h.pages,
-                                      " > ".join(h.section)) if x)
+                                      " > ".join(section_below(h.title, h.section))) if x)
         badges = "".join(f"【{m}】" for m in h.marks)
         weak = "（匹配较弱）" if h.weak else ""
         print(f"{rank:>2}. {badges}{h.title}  [文档 {h.doc_id} · 片段 c{h.chunk_id}]  {where}  "
@@ -200,7 +200,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"提示 {w}")
     if args.chunks:
         for c in chunks:
-            where = " · ".join(x for x in (f"第{c.page_start}页" if c.page_start else "", " > ".join(c.section)) if x)
+            headings = " > ".join(section_below(d.title, c.section))
+            where = " · ".join(x for x in (f"第{c.page_start}页" if c.page_start else "", headings) if x)
             print(f"\n[{c.ordinal}] {where}\n{c.text}")
     return 0
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from kb.commands.common import open_from_args
+from kb.records import section_below
 
 STATUS_NAMES = {"ok": "", "missing": "（原文已删除）", "changed": "（原文已修改）"}
 
@@ -14,7 +15,7 @@ def print_list(lst) -> None:
     print(f"《{lst.name}》" + (f"  主题：{lst.topic}" if lst.topic else "") + f"  共 {len(lst.items)} 项")
     for item in lst.items:
         where = " · ".join(x for x in (item.date or "", f"第{item.page_start}页" if item.page_start else "",
-                                      " > ".join(item.section)) if x)
+                                      " > ".join(section_below(item.title, item.section))) if x)
         what = "段落" if item.is_passage else "全文"
         print(f"{item.position:>2}. [{item.id}] {item.title}（{what}）{where}{STATUS_NAMES[item.status]}")
         if item.text:

@@ -7,6 +7,7 @@ from datetime import date
 
 from kb.export.model import ExportItem, ExportList, ExportPlan, PlanMonth, SessionHeader
 from kb.kinds import KIND_LABELS
+from kb.records import section_below
 
 MISSING_MARK = "（原文已删除）"
 WHOLE_DOCUMENT = "（通读全文）"
@@ -56,7 +57,9 @@ def page_label(item: ExportItem) -> str:
 
 
 def section_label(item: ExportItem) -> str:
-    return SECTION_SEPARATOR.join(clean_text(part) for part in item.section if clean_text(part))
+    """"一、… > （二）…", without the document's title (the item's heading says it)."""
+    parts = (clean_text(part) for part in item.section)
+    return SECTION_SEPARATOR.join(section_below(clean_text(item.title), [p for p in parts if p]))
 
 
 def status_label(item: ExportItem) -> str:

@@ -201,7 +201,7 @@ def document_view(kb: KnowledgeBase, doc: DocumentRecord) -> None:
                 where = " · ".join(p for p in (
                     f"片段 {chunk.ordinal + 1}",
                     page_range(chunk.page_start, chunk.page_end),
-                    section_label(chunk.section),
+                    section_label(chunk.section, doc.title),
                 ) if p)
                 st.html(f'<div class="kb-meta">{html.escape(where)}</div>'
                         f'<div class="kb-snippet">{html.escape(chunk.text).replace(chr(10), "<br>")}</div>')

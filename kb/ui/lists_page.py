@@ -165,7 +165,7 @@ def item_row(kb: KnowledgeBase, lst: ReadingList, item: ReadingItem) -> None:
         body.html(
             f"<div><b>{item.position}. 《{html.escape(item.title)}》</b>"
             f'<span class="kb-meta">（{what}）</span></div>'
-            f'<div class="kb-meta">{html.escape(citation(item.date, item.kind, pages, item.section))}</div>'
+            f'<div class="kb-meta">{html.escape(citation(item.date, item.kind, pages, item.section, item.title))}</div>'
         )
         if item.status == MISSING:
             body.warning("原文已从资料库删除；导出时会标注“原文已删除”。")

@@ -181,9 +181,9 @@ def _hit_html(hit: Hit, rank: int | None = None, with_title: bool = True) -> str
         number = f"（{hit.gongwen.number}）" if hit.gongwen and hit.gongwen.number else ""
         title = (f'<div>{badges_html(hit.marks)}<b>{f"{rank}. " if rank else ""}《{html.escape(hit.title)}》'
                  f'{html.escape(number)}</b>{weak}</div>{official_html(hit)}')
-        meta = html.escape(citation(hit.date, hit.kind, hit.pages, hit.section))
+        meta = html.escape(citation(hit.date, hit.kind, hit.pages, hit.section, hit.title))
     else:  # under its document's heading: only the place within the document
-        title, meta = "", html.escape(" · ".join(p for p in (hit.pages, section_label(hit.section)) if p))
+        title, meta = "", html.escape(" · ".join(p for p in (hit.pages, section_label(hit.section, hit.title)) if p))
     snippet = highlight_html(hit.snippet, hit.highlights)
     return f'{title}<div class="kb-meta">{meta}</div><div class="kb-snippet">{snippet}</div>'
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kb.kinds import KIND_LABELS
-from kb.records import Hit
+from kb.records import Hit, section_below
 
 SENTENCE_ENDS = "。！？；!?;\n"
 # Every ASCII punctuation character: CommonMark lets a backslash make any of them literal, which
@@ -110,13 +110,15 @@ def context_html(ctx: Context) -> str:
     )
 
 
-def section_label(section: Sequence[str]) -> str:
-    return " › ".join(s for s in section if s)
+def section_label(section: Sequence[str], title: str = "") -> str:
+    """"一、… › （二）…", leaving out the document's own title (shown above it)."""
+    return " › ".join(section_below(title, section))
 
 
-def citation(date: str | None, kind: str | None, pages: str = "", section: Sequence[str] = ()) -> str:
+def citation(date: str | None, kind: str | None, pages: str = "", section: Sequence[str] = (),
+             title: str = "") -> str:
     """"理论文章 · 2024-04-12 · 第3页 · 一、学习内容" — the parts that are known."""
-    parts = [kind_label(kind), date or "日期不详", pages, section_label(section)]
+    parts = [kind_label(kind), date or "日期不详", pages, section_label(section, title)]
     return " · ".join(p for p in parts if p)
 
 
