@@ -122,8 +122,9 @@ def test_roots_policy_and_audit_commands(tmp_path, capsys, monkeypatch):
     run(capsys, monkeypatch, "--data", data, "roots", "remove", folder)
     code, out, _ = run(capsys, monkeypatch, "--data", data, "audit", "--action", "settings")
     lines = out.splitlines()  # oldest first: add, add /etc, policy, bad policy, remove
-    assert all("本机管理员  settings" in line for line in lines)
-    assert ["  failed" in line for line in lines] == [False, True, False, True, False]
+    assert all("本机管理员  修改设置[settings" in line for line in lines)  # what it was, and the code to filter by
+    assert ["  未成功" in line for line in lines] == [False, True, False, True, False]
+    assert all("  成功" in line for line in lines if "  未成功" not in line)
     code, out, _ = run(capsys, monkeypatch, "--data", data, "audit", "--csv", tmp_path / "日志.csv")
     text = (tmp_path / "日志.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "时间,账号,角色,操作,对象,结果,说明" and "修改设置" in text

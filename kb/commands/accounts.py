@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kb.commands.common import date_arg, open_from_args, print_json
 from kb.errors import InvalidInput
+from kb.library import ACTIONS, OUTCOME_LABELS
 from kb.records import AuditQuery, LoginPolicy
 
 ROLE_NAMES = {"member": "成员", "organiser": "组织者", "admin": "管理员"}
@@ -138,7 +139,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for e in reversed(entries):
         target = f"  {e.target}" if e.target else ""
         detail = f"  （{e.detail}）" if e.detail else ""
-        print(f"{e.at.replace('T', ' ')}  {e.actor}  {e.action}{target}  {e.outcome}{detail}")
+        action = ACTIONS[e.action].label if e.action in ACTIONS else ""  # named, with the code --action takes
+        print(f"{e.at.replace('T', ' ')}  {e.actor}  {action}[{e.action}]{target}  "
+              f"{OUTCOME_LABELS.get(e.outcome, e.outcome)}{detail}")
     return 0
 
 
@@ -197,7 +200,7 @@ def register(sub) -> None:
     p = sub.add_parser("audit", help="操作日志：谁在何时做了什么")
     p.set_defaults(func=cmd_audit)
     p.add_argument("--user", help="只看这个账号")
-    p.add_argument("--action", help="只看这种操作，如 document.delete、login")
+    p.add_argument("--action", help="只看这种操作（输出中方括号里的代码），如 document.delete、login")
     p.add_argument("--since", type=date_arg, help="起始日期，如 2025-03-01")
     p.add_argument("--until", type=date_arg, help="截止日期（含当天）")
     p.add_argument("--limit", type=int, default=200, help="最多显示多少条（默认 200）")
