@@ -48,7 +48,7 @@ def _register_extra(sub, entry: EntryPoint) -> None:
 def build_parser(extra: Iterable[EntryPoint] | None = None) -> argparse.ArgumentParser:
     """The parser of every command: kb's own, then the installed extras (`extra` replaces those)."""
     argparse_zh.install()
-    parser = argparse.ArgumentParser(prog="kb", description="学习资料库：理论学习中心组的文档知识库与语义检索")
+    parser = argparse_zh.Parser(prog="kb", description="学习资料库：理论学习中心组的文档知识库与语义检索")
     _location_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     for module in MODULES:

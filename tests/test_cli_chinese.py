@@ -27,7 +27,7 @@ def test_help_is_chinese(capsys, argv):
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["search"], "缺少必需的参数：query"),
+    (["search"], "缺少必需的参数：主题"),
     (["search", "-k", "x", "主题"], "参数 -k：无效的值：'x'"),
     (["serch", "主题"], "无效的选项：'serch'"),
     (["search", "主题", "--bogus"], "无法识别的参数：--bogus"),
@@ -36,6 +36,7 @@ def test_argument_errors_are_chinese(capsys, argv, says):
     code, _, err = run(capsys, *argv)
     assert code == 2 and "错误" in err and says in err
     assert not any(phrase in err for phrase in ENGLISH)
+    assert len(err.strip().splitlines()) == 1 and "-h" in err  # one line, saying where the usage is
 
 
 def test_searching_an_empty_knowledge_base_says_it_is_empty(capsys, tmp_path, fake_model):

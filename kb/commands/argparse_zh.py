@@ -46,3 +46,11 @@ def install() -> None:
     """Point argparse's message lookup at the Chinese table (idempotent)."""
     argparse._ = _gettext  # type: ignore[attr-defined]
     argparse.ngettext = _ngettext  # type: ignore[attr-defined]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument mistake as one line, like every other error of kb ("错误：…"), naming the help
+    that shows the usage, instead of argparse's usage block followed by the message."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"错误：{message}（用法见 {self.prog} -h）\n")

@@ -289,7 +289,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("search", help="按主题检索")
     p.set_defaults(func=cmd_search)
-    p.add_argument("query", help="检索主题，如“群众反映强烈的突出问题”")
+    p.add_argument("query", metavar="主题", help="检索主题，如“群众反映强烈的突出问题”")
     p.add_argument("-k", type=int, default=10, help="返回结果数（默认 10）")
     add_filter_options(p)
     p.add_argument("--per-doc", action="store_true", help="每篇文档只返回最相关的一段")
