@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from kb_fixtures import write_corpus
@@ -59,6 +60,9 @@ def test_cli_end_to_end(tmp_path, corpus, capsys):
 
     code, out, _ = run(capsys, "--data", data, "stats", "--json")
     assert json.loads(out)["documents"] == 4
+    code, out, _ = run(capsys, "--data", data, "stats")
+    (last,) = [line for line in out.splitlines() if line.startswith("上次导入")]
+    assert re.match(r"上次导入  \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}：新增 \d+，", last)  # a time as people write it
 
     code, out, _ = run(capsys, "--data", data, "delete", minutes_id)
     assert code == 0 and "已删除" in out
