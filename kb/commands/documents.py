@@ -256,7 +256,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"同步      {stats['synced_folders']} 个文件夹，"
               f"待确认移除 {stats['gone_waiting']} 篇（kb sync --status）")
     if last:
-        print(f"上次导入  {last['finished_at']}：新增 {last['added']}，更新 {last['updated']}，"
+        print(f"上次导入  {str(last['finished_at']).replace('T', ' ')}：新增 {last['added']}，更新 {last['updated']}，"
               f"未变 {last['unchanged']}，跳过 {last['skipped']}")
     return 0
 
