@@ -2,11 +2,11 @@
 
 The per-file time budget is cooperative: readers call `Budget.check_time()` between pages and
 `Budget.paragraph()` per paragraph, so a file over its budget stops at the next page or paragraph
-boundary. No thread is killed and nothing runs in another process; the steps that cannot be
-interrupted (parsing one XML part, extracting one PDF page) are bounded instead by the zip limits
-(the XML is never larger than max_zip_entry_bytes) and the page cap. Reading in a subprocess would
-also bound a single pathological page, at the cost of a process start and of pickling every
-Document back; the import worker (issue 14) is the place for that if it is ever needed.
+boundary. No thread is killed; the steps that cannot be interrupted (parsing one XML part,
+extracting one PDF page) are bounded instead by the zip limits (the XML is never larger than
+max_zip_entry_bytes) and the page cap. An import reads its files in a child process (kb.reading), so
+a reader that crashes the interpreter costs that file, not the import; the child is not given a
+deadline of its own (the cooperative budget above still applies there).
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ class Indexes:
             return True
 
     def apply(self, removed: np.ndarray, added: np.ndarray, search_texts: list[str], generation: int,
-              dense: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+              dense: tuple[np.ndarray, np.ndarray] | None = None, tokens: list[list[str]] | None = None) -> None:
         """A commit of this process (which moved the store to `generation`): drop `removed`, add the
         `added` chunks to the keyword index and `dense` = (ids, vectors) — those of them whose vectors
         are already known, or vectors arriving for chunks committed earlier — to the dense index.
@@ -146,8 +146,11 @@ class Indexes:
         If a refresh already caught up past it, there is nothing to do: a chunk is indexed once. If a
         commit of another process came in between and has not been caught up, this one's chunks are
         still added (so they are searchable at once) but the generation stays, for refresh to finish.
+        `tokens`: the search texts already split by index.tokenize.tokenize, the keyword index's
+        tokenizer (an import's child process does it: kb.reading).
         """
-        tokens = self._tokens(search_texts)  # the slow part, done before the lock searches wait for
+        if tokens is None:
+            tokens = self._tokens(search_texts)  # the slow part, done before the lock searches wait for
         with self.lock:
             if self.generation >= generation:
                 return

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.chunker import chunk_document
-from ingest.errors import UnreadableFile
 from ingest.marks import classification_level
-from ingest.pipeline import ReadOptions, discover, read_document
+from ingest.pipeline import ReadOptions, discover
 from ingest.twins import SCHEME, TwinIndex, TwinSignature
 from ingest.types import Chunk, Document, Skipped
 from kb.clock import now
@@ -27,9 +25,8 @@ from kb.config import KBConfig
 from kb.embedding import Embeddings
 from kb.errors import Conflict
 from kb.indexes import Indexes
-from kb.metatexts import METADATA_KEY, fields_named
+from kb.reading import Prepare, Prepared, prepare
 from kb.records import Entry, IngestReport, NearDuplicate, Progress, ProgressFn, doc_id_for
-from kb.representation import embed_key, embedding_input, keyword_input
 
 if TYPE_CHECKING:
     from kb.store import Store
@@ -47,6 +44,7 @@ class _Pending:
     inputs: list[str] = field(default_factory=list)
     search_texts: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    tokens: list[list[str]] = field(default_factory=list)  # search_texts as the keyword index splits them
 
 
 def _file_hash(path: Path) -> str:
@@ -71,7 +69,7 @@ class Ingestor:
 
     def __init__(self, store: Store, indexes: Indexes, embeddings: Embeddings, config: KBConfig, *,
                  kind: str | None = None, tags: Sequence[str] = (), options: ReadOptions = ReadOptions(),
-                 progress: ProgressFn | None = None, allow_classified: bool = False):
+                 progress: ProgressFn | None = None, allow_classified: bool = False, read: Prepare = prepare):
         self.store = store
         self.indexes = indexes
         self.embeddings = embeddings
@@ -79,6 +77,7 @@ class Ingestor:
         self.kind = kind
         self.tags = [t.strip() for t in tags if t.strip()]
         self.options = options
+        self.read = read  # reads and prepares one file: here, or in a child process (kb.reading)
         self.allow_classified = allow_classified  # an administrator's setting, for approved networks only
         self.progress = progress or (lambda p: None)
         self.report = IngestReport()
@@ -113,18 +112,18 @@ class Ingestor:
         if content_hash and self._known(path, content_hash):
             return
         old = self.store.documents.by_path(str(path))
-        try:
-            doc = read_document(path, kind=self.kind, options=self.options)
-        except UnreadableFile as e:
-            self.report.skipped.append(e.skipped)
+        read = self.read(path, self.kind, self.options, self.config.chunker)
+        if isinstance(read, Skipped):
+            self.report.skipped.append(read)
             return
+        doc = read.doc
         if self._known(path, doc.content_hash):  # the file changed while we read it
             return
         if self._refused(doc):
             return
         self.seen_hashes[doc.content_hash] = str(path)
         self.report.warnings.extend(f"{path.name}：{w}" for w in doc.warnings)
-        self.pending.append(self._prepare(doc, old.id if old else None))
+        self.pending.append(self._prepare(read, old.id if old else None))
 
     def _known(self, path: Path, content_hash: str) -> bool:
         """Handle a file whose content is already stored (or queued); returns True if nothing else to do."""
@@ -169,16 +168,8 @@ class Ingestor:
         self.report.refused.append(doc.path)
         return True
 
-    def _prepare(self, doc: Document, replaces: str | None) -> _Pending:
-        # A text about the topic list itself is down-weighted in search (kb.metatexts).
-        doc = replace(doc, metadata={**doc.metadata, METADATA_KEY: str(fields_named(doc.text))})
-        item = _Pending(doc, replaces, chunk_document(doc, self.config.chunker))
-        for chunk in item.chunks:
-            text = embedding_input(doc.title, chunk.section, chunk.text)
-            item.inputs.append(text)
-            item.search_texts.append(keyword_input(doc.title, chunk.section, chunk.text))
-            item.keys.append(embed_key(text))
-        return item
+    def _prepare(self, read: Prepared, replaces: str | None) -> _Pending:
+        return _Pending(read.doc, replaces, read.chunks, read.inputs, read.search_texts, read.keys, read.tokens)
 
     def _flush(self) -> None:
         if not self.pending:
@@ -251,6 +242,7 @@ class Ingestor:
             removed=np.array(committed.removed, dtype=np.int64),
             added=np.array(ids, dtype=np.int64),
             search_texts=item.search_texts,
+            tokens=item.tokens,
             generation=committed.generation,
             dense=(np.array([i for i, _ in with_vector], dtype=np.int64),
                    np.stack([v for _, v in with_vector]) if with_vector else np.zeros((0, self.embeddings.dim),

@@ -61,6 +61,7 @@ from kb.models import model_name, model_note
 from kb.outputs import Outputs
 from kb.plans import Plans
 from kb.priority import Foreground
+from kb.reading import child_reader
 from kb.records import (
     FUSION_METHODS,
     RETRIEVERS,
@@ -453,7 +454,7 @@ class KnowledgeBase:
         self.refresh_indexes()
         ingestor = Ingestor(self.store, self.indexes, self.embeddings, self.config, kind=kind, tags=tags,
                             options=options, progress=self._giving_way(progress),
-                            allow_classified=self.classified_allowed())
+                            allow_classified=self.classified_allowed(), read=child_reader().prepare)
         report = ingestor.run(paths)
         report.encoded += self._complete_vectors(progress)
         counts = report.summary()

@@ -11,10 +11,10 @@ import pytest
 from conftest import FakeEncoder
 from kb_fixtures import write_corpus
 
-from kb import ingesting
 from kb.access import Actor
 from kb.errors import InvalidInput
 from kb.library import MAX_QUERY_CHARS, MAX_UPLOAD_FILES, KnowledgeBase
+from kb.reading import ChildReader
 
 WAIT = 60  # seconds a test waits for a thread before it fails (never a timing assertion)
 
@@ -64,15 +64,15 @@ def test_searches_and_other_changes_never_wait_for_an_import(tmp_path, corpus, m
     """An import held in the middle of reading a file: another person's search, a reading-list change
     and another process's view all go ahead, and see the documents committed so far."""
     reading, release = threading.Event(), threading.Event()
-    read = ingesting.read_document
+    read = ChildReader.prepare
 
-    def held_read(path, **kwargs):
+    def held_read(reader, path, *args):
         if "群众" in path.name:  # the third file: hold the import here
             reading.set()
             assert release.wait(WAIT)
-        return read(path, **kwargs)
+        return read(reader, path, *args)
 
-    monkeypatch.setattr(ingesting, "read_document", held_read)
+    monkeypatch.setattr(ChildReader, "prepare", held_read)
     data = tmp_path / "data"
     with KnowledgeBase(data, encoder=FakeEncoder()) as kb:
         kb.ingest([corpus["lianzheng"]])  # something to search from the start
@@ -93,14 +93,14 @@ def test_searches_and_other_changes_never_wait_for_an_import(tmp_path, corpus, m
 
 def test_imports_queue_in_order_and_each_person_sees_their_own(tmp_path, corpus, monkeypatch):
     reading, release = threading.Event(), threading.Event()
-    read = ingesting.read_document
+    read = ChildReader.prepare
 
-    def held_read(path, **kwargs):
+    def held_read(reader, path, *args):
         reading.set()
         assert release.wait(WAIT)
-        return read(path, **kwargs)
+        return read(reader, path, *args)
 
-    monkeypatch.setattr(ingesting, "read_document", held_read)
+    monkeypatch.setattr(ChildReader, "prepare", held_read)
     with KnowledgeBase(tmp_path / "data", encoder=FakeEncoder()) as kb:
         kb.roots.add(corpus["fazhan"].parent)  # on the network an administrator imports inside the roots
         li, wang = kb.acting_as(Actor("李四", "organiser")), kb.acting_as(Actor("王芳", "admin"))
@@ -174,15 +174,15 @@ def test_closing_the_knowledge_base_stops_an_import_cleanly(tmp_path, corpus, mo
     """Ctrl-C in `kb ingest`, or a server stopping: the running import stops at its next file, its
     documents so far kept, and the store is not closed under it (no traceback, one line in the job)."""
     reading, release = threading.Event(), threading.Event()
-    read = ingesting.read_document
+    read = ChildReader.prepare
 
-    def held_read(path, **kwargs):
+    def held_read(reader, path, *args):
         if "群众" in path.name:
             reading.set()
             assert release.wait(WAIT)
-        return read(path, **kwargs)
+        return read(reader, path, *args)
 
-    monkeypatch.setattr(ingesting, "read_document", held_read)
+    monkeypatch.setattr(ChildReader, "prepare", held_read)
     data = tmp_path / "data"
     kb = KnowledgeBase(data, encoder=FakeEncoder())
     job = kb.submit_ingest([corpus["lianzheng"].parent])

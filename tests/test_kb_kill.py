@@ -21,16 +21,16 @@ CHILD = textwrap.dedent(
     import sys, time
     sys.path.insert(0, sys.argv[3])
     from conftest import FakeEncoder
-    from kb import ingesting
     from kb.library import KnowledgeBase
+    from kb.reading import ChildReader
 
-    read = ingesting.read_document
+    read = ChildReader.prepare
 
     def slow_read(*args, **kwargs):  # slow enough for the parent to kill the child between commits
         time.sleep(0.3)
         return read(*args, **kwargs)
 
-    ingesting.read_document = slow_read
+    ChildReader.prepare = slow_read
     KnowledgeBase(sys.argv[1], encoder=FakeEncoder()).ingest([sys.argv[2]])
     """
 )
@@ -82,9 +82,10 @@ SLOW_CLI = textwrap.dedent(
     """
     import sys, time
     from index import hashing
-    from kb import backfill, cli, ingesting
+    from kb import backfill, cli
+    from kb.reading import ChildReader
 
-    read, encode = ingesting.read_document, hashing.HashingEncoder.encode
+    read, encode = ChildReader.prepare, hashing.HashingEncoder.encode
 
     def slow_read(*args, **kwargs):
         time.sleep(0.1)
@@ -94,7 +95,7 @@ SLOW_CLI = textwrap.dedent(
         time.sleep(0.03 * len(texts))
         return encode(self, texts, **kwargs)
 
-    ingesting.read_document, hashing.HashingEncoder.encode, backfill.BATCH = slow_read, slow_encode, 4
+    ChildReader.prepare, hashing.HashingEncoder.encode, backfill.BATCH = slow_read, slow_encode, 4
     open(sys.argv[3], "w").close()  # the libraries are loaded: the import itself starts now
     sys.exit(cli.main(["--data", sys.argv[1], "ingest", sys.argv[2]]))
     """

@@ -111,16 +111,16 @@ def test_two_imports_of_one_file_racing_store_it_once(tmp_path, corpus, monkeypa
     (UNIQUE path and content) and is settled as unchanged, not a traceback."""
     data = tmp_path / "data"
     first, second = KnowledgeBase(data, encoder=FakeEncoder()), KnowledgeBase(data, encoder=FakeEncoder())
-    chunk = ingesting.chunk_document
+    pending = ingesting.Ingestor._prepare
     raced = []
 
-    def chunk_while_the_other_commits(doc, config):  # after the second import's last look-up
+    def prepare_while_the_other_commits(ingestor, read, replaces):  # after the second import's last look-up
         if not raced:
             raced.append(None)
             raced[0] = first.ingest([corpus["lianzheng"]])
-        return chunk(doc, config)
+        return pending(ingestor, read, replaces)
 
-    monkeypatch.setattr(ingesting, "chunk_document", chunk_while_the_other_commits)
+    monkeypatch.setattr(ingesting.Ingestor, "_prepare", prepare_while_the_other_commits)
     report = second.ingest([corpus["lianzheng"]])
     assert len(raced[0].added) == 1 and len(report.unchanged) == 1 and not report.added
     assert second.count_documents() == 1 and second.search("八项规定", k=1)

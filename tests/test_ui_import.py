@@ -165,17 +165,17 @@ def test_the_sidebar_count_follows_an_import_of_the_sample(empty_kb):
 def test_the_queue_shows_an_import_under_way_to_whoever_started_it(ui_kb, monkeypatch):
     import threading
 
-    from kb import ingesting
+    from kb.reading import ChildReader
 
     reading, release = threading.Event(), threading.Event()
-    read = ingesting.read_document
+    read = ChildReader.prepare
 
-    def held_read(path, **kwargs):
+    def held_read(reader, path, *args):
         reading.set()
         assert release.wait(60)
-        return read(path, **kwargs)
+        return read(reader, path, *args)
 
-    monkeypatch.setattr(ingesting, "read_document", held_read)
+    monkeypatch.setattr(ChildReader, "prepare", held_read)
     at = opened()
     at.file_uploader(key="import_files").upload("乡村振兴辅导.txt", NEW_TEXT.encode("utf-8"), "text/plain")
     at.run()
