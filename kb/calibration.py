@@ -29,6 +29,7 @@ class Calibration:
     model: str
     weak_cosine: float | None  # a passage whose cosine to the query is below this matches it weakly
     draft_share: float = DEFAULT_DRAFT_SHARE  # drafting stops below this share of the best fused score
+    listing_penalty: float | None = None  # z-score units a topic-listing text loses (None: kb.metatexts')
 
 
 @cache
@@ -42,4 +43,5 @@ def calibration(model: str) -> Calibration:
     """The measured lines of a model; an unmeasured one has no weak-match line."""
     entry = _table().get(model, {})
     return Calibration(model=model, weak_cosine=entry.get("weak_cosine"),
-                       draft_share=entry.get("draft_share", DEFAULT_DRAFT_SHARE))
+                       draft_share=entry.get("draft_share", DEFAULT_DRAFT_SHARE),
+                       listing_penalty=entry.get("listing_penalty"))

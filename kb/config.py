@@ -38,6 +38,9 @@ class SearchConfig:
     # The cosine under which a passage matches only weakly; None: the model's line measured on the
     # sample (kb/calibration.json, scripts/calibrate_relevance.py).
     weak_cosine: float | None = None
+    # How far (z-score units) a theory text that only lists the preset problem fields is lowered in
+    # hybrid search; None: the model's measured value (kb/calibration.json, kb/metatexts.py).
+    listing_penalty: float | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from ingest.gongwen import recognise
 from ingest.pipeline import SUPPORTED_SUFFIXES, ReadOptions
 from ingest.twins import SCHEME, TwinIndex, TwinSignature
 from ingest.twins import signature as twin_signature
-from ingest.types import KINDS
+from ingest.types import KINDS, THEORY
 from kb import maintenance
 from kb.access import ACTIONS, GUEST, LOCAL_ADMIN, OUTCOME_LABELS, ROLE_LABELS, ROLES, Actor, Guard, audited, mutation
 from kb.accounts import Accounts
@@ -614,7 +614,7 @@ class KnowledgeBase:
         work_of = self._works()
         doc_of = self.store.chunks.documents_of([cid for cid, _ in ranked])
         if retriever == "hybrid" and self.config.search.fusion == "zscore":  # the penalty is in z-score units
-            ranked = down_weight(ranked, doc_of, self._enumerating(set(doc_of.values())))
+            ranked = down_weight(ranked, doc_of, self._enumerating(set(doc_of.values())), self.listing_penalty())
         if cap or work_of:
             if work_of:  # one hit per work: its other versions are named, not listed again
                 ranked = one_per_work(ranked, doc_of, work_of)
@@ -632,13 +632,15 @@ class KnowledgeBase:
                 for h in hits]
 
     def _enumerating(self, doc_ids: set[str]) -> set[str]:
-        """Which of these documents only enumerate the preset topics; read from the store only for
-        documents no search has seen yet (a document's text, and so this, is fixed at import)."""
+        """Which of these documents are theory texts that only enumerate the preset topics (minutes that
+        name them all record a session that discussed them all); read from the store only for documents
+        no search has seen yet (a document's text, and so this, is fixed at import)."""
         known = self._shared.enumerating
         unseen = sorted(doc_ids - known.keys())
         if unseen:
             found = self.store.documents.many(unseen)
-            known.update({doc_id: doc_id in found and enumerates(found[doc_id].metadata) for doc_id in unseen})
+            known.update({doc_id: doc_id in found and found[doc_id].kind == THEORY
+                          and enumerates(found[doc_id].metadata) for doc_id in unseen})
         return {doc_id for doc_id in doc_ids if known[doc_id]}
 
     def _works(self) -> dict[str, frozenset[str]]:
@@ -655,6 +657,12 @@ class KnowledgeBase:
         for the model that encodes the vectors; None: not measured, no passage is judged weak)."""
         configured = self.config.search.weak_cosine
         return configured if configured is not None else calibration(self.encoder.name).weak_cosine
+
+    def listing_penalty(self) -> float | None:
+        """What a theory text that lists the preset problem fields loses in hybrid search (configured,
+        else measured for the model; None: kb.metatexts' default)."""
+        configured = self.config.search.listing_penalty
+        return configured if configured is not None else calibration(self.encoder.name).listing_penalty
 
     def draft_share(self) -> float:
         """Drafting keeps documents scoring at least this share of the best one (measured per model)."""

@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             data = args.data or str(Path(tmp) / "sample")
             with KnowledgeBase(data, model=model) as kb:
                 build_sample(kb)
-                table["models"][model] = measure(kb)
+                # keep what other scripts measured for the model (listing_penalty: measure_meta_texts.py)
+                table["models"][model] = {**table["models"].get(model, {}), **measure(kb)}
         print(model, json.dumps(table["models"][model], ensure_ascii=False))
     table["how"] = "python scripts/calibrate_relevance.py MODEL...（见 kb/calibration.py）"
     out.write_text(json.dumps(table, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -62,7 +62,7 @@ READS = {
                     "documents", "document", "chunks", "text", "pages", "tags", "facets", "count_documents",
                     "count_chunks", "follow_sync_schedule",
                     "generation", "last_ingest", "stats", "follow_changes", "classified_allowed",
-                    "weak_line", "draft_share", "vectors_pending", "check", "versions",
+                    "weak_line", "draft_share", "listing_penalty", "vectors_pending", "check", "versions",
                     # queue work for the import worker, whose job runs the guarded ingest/upload/complete_vectors
                     # (a person who may not is refused, and audited, before anything is queued)
                     "submit_ingest", "submit_upload", "submit_vectors", "submit_sync", "import_jobs", "import_job"},

@@ -3,6 +3,8 @@ hybrid search, so a reading about one field outranks an article that names them 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conftest import FakeEncoder
 
 from kb import metatexts
@@ -47,3 +49,32 @@ def test_a_listing_text_is_noted_at_import_and_lowered_in_hybrid_search(tmp_path
         kb.store.documents.set_metadata(listing.id, {})
         kb.reindex()
         assert kb.document(listing.id).metadata[METADATA_KEY] == "5"
+
+
+def test_minutes_naming_every_field_and_a_model_measured_not_to_need_it_are_left_alone(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "如何发现问题.txt").write_text(LISTING, encoding="utf-8")
+    (docs / "民生热点.txt").write_text(READING, encoding="utf-8")
+    minutes = tmp_path / "minutes"
+    minutes.mkdir()
+    (minutes / "第3次集体学习会议纪要.txt").write_text(
+        "中心组集体学习会议纪要\n\n时间：2024年4月25日\n主持人：张建国\n\n会议逐一研讨了思想领域中的焦点、改革发展稳定的难点、"
+        "党建工作中的重点和群众反映强烈的突出问题，重点交流了经济社会中的热点：乡镇卫生院人手不足，"
+        "农村养老服务点运营困难，返乡青年就业渠道窄，会议明确由分管领导牵头调研。", encoding="utf-8")
+    with KnowledgeBase(tmp_path / "data", encoder=FakeEncoder()) as kb:
+        kb.ingest([docs])
+        kb.ingest([minutes], kind="minutes")
+        def scores() -> dict[str, float]:
+            return {h.doc_id: h.score for h in kb.search("经济社会中的热点", k=3, per_doc=True)}
+
+        lowered = scores()
+        monkeypatch.setattr(metatexts, "PENALTY", 0.0)
+        plain = scores()
+        monkeypatch.undo()
+        record = kb.document("第3次集体学习会议纪要.txt")
+        assert record.metadata[METADATA_KEY] == "5" and lowered[record.id] == plain[record.id]  # a session record
+        listing = kb.document("如何发现问题.txt").id
+        assert lowered[listing] == plain[listing] - PENALTY
+        kb.config = replace(kb.config, search=replace(kb.config.search, listing_penalty=0.0))  # e5-small's measure
+        assert scores() == plain
