@@ -87,9 +87,10 @@ def test_members_organisers_and_the_audit_log_in_two_browsers(shots, tmp_path):
         assert "删除" not in page and "加入清单" not in page and str(data) not in page
         page = open_page(shots, member, url, "/lists", "还没有学习清单")
         assert "起草" not in page and "新建" not in page
-        for hidden, inside in (("/import", "上传文件"), ("/admin", "新建账号")):
-            page = open_page(shots, member, url, hidden, "专题检索")  # an address not in the member's navigation
-            assert inside not in page and "操作日志" not in page
+        for hidden, title, inside in (("/import", "资料导入", "上传文件"), ("/admin", "系统管理", "新建账号")):
+            # an address not in the member's navigation says why, in Chinese, and shows nothing else
+            page = open_page(shots, member, url, hidden, f"当前账号不能打开“{title}”页面")
+            assert inside not in page and "操作日志" not in page and "Page not found" not in page
 
         # A change forged with the member's own session is refused by the library.
         token = member.get_cookie("kb_session")["value"]

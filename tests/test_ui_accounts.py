@@ -101,8 +101,16 @@ def test_a_member_sees_no_controls_that_change_anything(lan):
     assert source.startswith("来源文件：2024年第2次学习纪要.txt · ")  # the file's name, not its server path
     archive = page_as(lan, "archive_page", "张三")
     assert not [e for e in archive.expander if "更正" in e.label]
+    assert not [s for s in archive.selectbox if "更正" in s.label]  # a member views a session, corrects nothing
     imports = page_as(lan, "import_page", "张三")  # not in a member's navigation; by hand it says no
     assert [i.value for i in imports.info] == ["导入资料需要组织者或管理员权限。"] and not imports.get("file_uploader")
+
+
+def test_a_member_with_no_lists_yet_is_told_who_makes_them(lan):
+    at = page_as(lan, "lists_page", "张三")
+    no_errors(at)
+    assert [i.value for i in at.info] == ["还没有学习清单。组织者编好学习清单后会列在这里，可以阅读和导出。"]
+    assert not at.columns and not at.expander  # no empty column where an organiser's forms would be
 
 
 def test_an_organiser_uploads_and_edits_but_imports_no_folder(lan):

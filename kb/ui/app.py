@@ -9,12 +9,21 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.errors import KBError
-from kb.library import GUEST, ROLE_LABELS, KnowledgeBase
+from kb.library import ACTIONS, GUEST, ROLE_LABELS, KnowledgeBase
 from kb.ui import common, login_page, session
 from kb.ui.common import page
 from kb.ui.text import plain
 
 PageSpec = tuple[str, str, str]  # (module of kb.ui, title, icon)
+
+
+# Pages not every role may open, with the action that decides it.
+RESTRICTED: dict[str, tuple[str, str]] = {
+    "import_page": ("资料导入", "document.upload"),
+    "sync_page": ("文件夹同步", "sync.remove"),
+    "admin_page": ("系统管理", "account.read"),
+    "assessment_page": ("考核评价", "assessment.read"),
+}
 
 
 def page_specs(kb: KnowledgeBase) -> dict[str, list[PageSpec]]:
@@ -42,8 +51,23 @@ def page_specs(kb: KnowledgeBase) -> dict[str, list[PageSpec]]:
 
 def pages_for(kb: KnowledgeBase) -> dict[str, list[st.Page]]:
     first = "search_page"
-    return {group: [page(module, title, icon, default=module == first) for module, title, icon in specs]
-            for group, specs in page_specs(kb).items()}
+    specs = page_specs(kb)
+    pages = {group: [page(module, title, icon, default=module == first) for module, title, icon in entries]
+             for group, entries in specs.items()}
+    shown = {module for entries in specs.values() for module, _, _ in entries}
+    # A page this role may not open is still an address (a bookmark, a link from a colleague): it says
+    # why in Chinese instead of Streamlit's English "Page not found", and shows nothing else.
+    pages["管理"] += [st.Page(lambda title=title, action=action: refused(title, action), title=title,
+                            url_path=module.removesuffix("_page"), visibility="hidden")
+                    for module, (title, action) in RESTRICTED.items() if module not in shown]
+    return pages
+
+
+def refused(title: str, action: str) -> None:
+    st.title(title)
+    needed = ROLE_LABELS.get(ACTIONS[action].role, "")
+    st.warning(f"当前账号不能打开“{title}”页面：需要{needed}{'或管理员' if needed != '管理员' else ''}权限。"
+               "请从左侧菜单选择其他页面；如需使用，请联系管理员。")
 
 
 def who_caption(kb: KnowledgeBase) -> None:

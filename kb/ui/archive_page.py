@@ -85,7 +85,8 @@ def _sessions_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
         return
     st.dataframe(_session_rows(found), hide_index=True, width="stretch", height=min(38 + 35 * len(found), 600))
     labels = {s.doc_id: s.label for s in found}
-    chosen = st.selectbox("查看或更正一次学习", list(labels), format_func=lambda d: labels[d], key="archive_session")
+    label = "查看或更正一次学习" if kb.can("session.edit") else "查看一次学习"  # a member corrects nothing
+    chosen = st.selectbox(label, list(labels), format_func=lambda d: labels[d], key="archive_session")
     current = next(s for s in found if s.doc_id == chosen)
     st.markdown(f"**参加人员**（{len(current.attendees)} 人）：{plain(_names(current.attendees) or '—')}")
     st.markdown(f"**发言人**：{plain(_names(current.speakers) or '—')}")

@@ -288,6 +288,9 @@ def render(kb: KnowledgeBase) -> None:
     st.title("学习清单")
     st.caption("为一次集体学习编排学习材料：调整顺序、加备注，导出为 Word、PDF、Markdown 或表格发给成员。")
     names = kb.lists.names()
+    if not names and not kb.can("list.create"):  # a member: nothing to choose or create, no empty column
+        st.info("还没有学习清单。组织者编好学习清单后会列在这里，可以阅读和导出。")
+        return
     side, main = st.columns([1, 2.6], gap="large")
     with side:
         if names:
