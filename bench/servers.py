@@ -32,6 +32,7 @@ import numpy as np
 
 from bench.app_server import AppSpec
 from bench.load import LoadSpec, call, run_load
+from index.embedder import DEFAULT_MODEL
 
 LAYOUTS = ("sqlite-1", "postgresql-1", "postgresql-2")
 LISTS = tuple(f"共用清单{i}" for i in range(1, 5))
@@ -41,7 +42,7 @@ FOLLOW_MODES = (("notices", None), ("poll", 0.5), ("poll", 1.0))
 @dataclass(frozen=True)
 class ServersOptions:
     sizes: tuple[int, ...] = (100_000,)
-    model: str = "usem3"
+    model: str = DEFAULT_MODEL  # the model a new knowledge base uses
     postgres: str = "postgresql://127.0.0.1:5432/test"  # a database where the benchmark may create a schema
     users: int = 8
     seconds: float = 60.0
