@@ -74,7 +74,8 @@ class ImportRoots:
     def _roots(self) -> list[Path]:
         roots = [Path(r) for r in self.store.roots.all()]
         if not roots:
-            raise PermissionDenied("还没有设定导入目录：请管理员在服务器上运行 kb roots add 文件夹路径 后再导入文件夹")
+            raise PermissionDenied("还没有设定导入目录：管理员先在“系统管理 → 导入目录”中添加（或在服务器上运行"
+                                   " kb roots add 文件夹路径），再导入文件夹")
         return roots
 
     def confine(self, paths: Sequence[str | Path]) -> tuple[list[Path], int]:
