@@ -91,6 +91,9 @@ def test_completion_assessment_and_exports(capsys, data, tmp_path):
     found = {m["name"]: m for m in json.loads(out)["members"]}
     assert found["刘强"]["passed"] is False and found["刘强"]["shortfalls"] == ["出勤率 83%（5/6），低于 90%"]
     code, out, _ = run(capsys, data, "assess", "rules", "--min-attendance", "0.8")
+    code, out, err = run(capsys, data, "assess", "show", 1999)  # a year with no sessions: nobody to judge
+    assert code == 1 and out == "" and err.strip() == ("错误：1999 年没有集体学习记录，无从考核：先导入该年的会议纪要"
+                                                       "（kb ingest 路径 --kind minutes）；有记录的年份：2024、2025")
     code, out, _ = run(capsys, data, "assess", "show", 2025, "--member", "孙丽")
     assert out.startswith("孙丽    应参加 6  出席 5  请假 1  缺席 0  补学 1") and "达标" in out
     sheet = tmp_path / "考核.xlsx"
@@ -103,5 +106,3 @@ def test_completion_assessment_and_exports(capsys, data, tmp_path):
     code, out, _ = run(capsys, data, "bulletin", 2025, "-o", bulletin)
     text = "\n".join(p.text for p in Document(io.BytesIO(bulletin.read_bytes())).paragraphs)
     assert code == 0 and "2025年度理论学习中心组学习情况通报" in text
-    code, out, _ = run(capsys, data, "assess", "show", 1999)  # a year without sessions: counts of nothing
-    assert code == 0 and out.startswith("1999 年：集体学习 0 次")

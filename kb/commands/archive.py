@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from kb.commands.common import date_arg, open_from_args, print_json, year_arg
+from kb.errors import KBError
 from kb.records import COMPLETION_LABELS, OUTPUT_TYPES, SIGNIN_LABELS
 
 
@@ -265,6 +266,11 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 print(f"      {session.label}：{row.status_label}" + ("，重点发言" if row.lead else ""))
             return 0
         group = kb.assessment.group(args.year)
+        if not group.sessions and not args.json:  # nothing to assess: not eleven members at 100 % who fall short
+            years = sorted({s.year for s in kb.archive.sessions() if s.year})
+            known = f"；有记录的年份：{'、'.join(map(str, years))}" if years else ""
+            raise KBError(f"{args.year} 年没有集体学习记录，无从考核：先导入该年的会议纪要"
+                          f"（kb ingest 路径 --kind minutes）{known}")
     if args.json:
         print_json(group.to_dict())
         return 0
