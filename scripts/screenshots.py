@@ -183,6 +183,7 @@ def prepare(data_dir: Path, model: str | None) -> None:
             kb.plans.create(SHOT_YEAR, "深入学习贯彻党的创新理论，坚持问题导向", unit="中共清河县委理论学习中心组",
                             themes=themes, formats=kb.plans.proposed_formats())
             kb.plans.draft(SHOT_YEAR)
+            time.sleep(1.1)  # lists are ordered by when they changed, to the second: the demo list last
             kb.lists.annotate(SHOT_LIST, kb.lists.get(SHOT_LIST).items[0].id, "重点研读，会上交流体会")  # shown first
         if not kb.sync.folders():
             prepare_sync(kb, Path(f"{data_dir}-同步示例"))
