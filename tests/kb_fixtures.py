@@ -91,3 +91,21 @@ def write_gongwen(folder: Path, name: str = "县委党纪学习教育意见.txt"
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def sample_cli_data(folder: Path) -> Path:
+    """The bundled sample built by `kb sample` into folder/data (the CLI tests' knowledge base)."""
+    from kb import cli
+
+    path = folder / "data"
+    assert cli.main(["--data", str(path), "sample"]) == 0
+    return path
+
+
+def run_cli(capsys, data: Path, *argv: object) -> tuple[int, str, str]:
+    """`kb --data DATA ARGV…`: its exit code, standard output and standard error."""
+    from kb import cli
+
+    code = cli.main(["--data", str(data), *(str(a) for a in argv)])
+    out, err = capsys.readouterr()
+    return code, out, err

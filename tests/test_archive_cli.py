@@ -9,9 +9,10 @@ import json
 import pytest
 from conftest import FakeEncoder
 from docx import Document
+from kb_fixtures import run_cli, sample_cli_data
 from openpyxl import load_workbook
 
-from kb import cli, embedding
+from kb import embedding
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -23,15 +24,10 @@ def fake_model():
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "data"
-    assert cli.main(["--data", str(path), "sample"]) == 0
-    return path
+    return sample_cli_data(tmp_path_factory.mktemp("cli"))
 
 
-def run(capsys, data, *argv):
-    code = cli.main(["--data", str(data), *(str(a) for a in argv)])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def test_roster_and_names(capsys, data):

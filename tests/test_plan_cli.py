@@ -8,8 +8,9 @@ from pathlib import Path
 import docx
 import pytest
 from conftest import FakeEncoder
+from kb_fixtures import run_cli, sample_cli_data
 
-from kb import cli, embedding
+from kb import embedding
 from kb.sample_kb import SAMPLE_CORPUS
 
 FACTS = json.loads((SAMPLE_CORPUS.parent / "minutes_facts.json").read_text(encoding="utf-8"))["minutes"]
@@ -24,15 +25,10 @@ def fake_model():
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "data"
-    assert cli.main(["--data", str(path), "sample"]) == 0
-    return path
+    return sample_cli_data(tmp_path_factory.mktemp("cli"))
 
 
-def run(capsys, data, *argv):
-    code = cli.main(["--data", str(data), *(str(a) for a in argv)])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def test_sessions_and_attendance(capsys, data):
