@@ -74,6 +74,10 @@ def test_coverage_tab(sample_data):
     assert not at.exception
     headings = [shown(m.value) for m in at.markdown if m.value.startswith("**20")]
     assert headings[0].startswith("**2024-10-22") and "已学过" in headings[0]
+    # The scale is explained once; no row claims a range its own score and verdict may contradict.
+    assert sum("匹配度：专题学过这个主题的一次学习通常在 5～7" in c.value for c in at.caption) == 1
+    bars = [p.proto.text for p in at.get("progress")]
+    assert len(bars) == len(headings) and not any("5～7" in text for text in bars)
 
 
 def test_empty_knowledge_base_offers_the_sample(tmp_path):

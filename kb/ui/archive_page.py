@@ -124,11 +124,14 @@ def _coverage_tab(kb: KnowledgeBase, everything: list[Session]) -> None:
         st.info(f"往期学习中没有专题学过“{plain(topic)}”"
                 + ("，下面几次学习有所涉及：" if "相关" in verdicts else "，这是一个新主题。以下为最接近的几次：")
                 if found else f"往期学习中没有与“{plain(topic)}”相关的记录。")
+    if found:
+        # Said once, not on every row: beside a 已学过 at 2.9 a "5～7" read as a contradiction.
+        st.caption("匹配度：专题学过这个主题的一次学习通常在 5～7，再学一次的约为 2，无关的低于 1.5；"
+                   "“已学过”还要求纪要含有主题的大部分词语，所以按判定排列，同一判定内按匹配度。")
     for c in found:
         heading = plain(f"{c.session.date or '日期不详'}　{c.session.theme or c.session.title}")
         st.markdown(f"**{heading}**　（{c.verdict}）")
-        st.progress(c.relevance, text=f"{c.verdict} · 匹配度 {c.score:.1f}（专题学过的约为 5～7）"
-                                      f" · 主持：{plain(c.session.host or '—')}")
+        st.progress(c.relevance, text=f"{c.verdict} · 匹配度 {c.score:.1f} · 主持：{plain(c.session.host or '—')}")
         if c.snippet:
             st.html(f'<div class="kb-snippet">{highlight_html(c.snippet, c.highlights)}</div>')
 
