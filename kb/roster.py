@@ -227,6 +227,10 @@ class Roster:
 
     def _sheets(self, sessions: Sequence[Session]) -> list[SignInSheet]:
         names = self._names()
+        # Why a colleague was away is theirs and the organisers' to know: a member reading the sheets
+        # sees everyone's 出席/请假/缺席 but only their own leave reason.
+        private = not self.guard.allows("signin.edit")
+        own = names.resolve(self.guard.actor.name)[0] if private else None
         edits: dict[tuple[str, int], SignInEdit] = {
             (e.doc_id, e.member_id): e for e in self.store.roster.signins([s.doc_id for s in sessions])}
         makeups = {(m.session_id, m.member): m for m in self._makeups(sessions, names)}
@@ -243,8 +247,9 @@ class Roster:
                     PRESENT if member.id in present else "absent")
                 # Only a member who was there can have given a lead speech.
                 lead = status == PRESENT and (edit.lead if edit and edit.lead is not None else member.id in spoke)
+                reason = edit.reason if edit and (not private or member.id == own) else None
                 rows.append(SignIn(member=member.name, post=member.post, status=status,
-                                   reason=edit.reason if edit else None, spoke=member.id in spoke, lead=lead,
+                                   reason=reason, spoke=member.id in spoke, lead=lead,
                                    recorded=bool(edit and edit.status),
                                    makeup=makeups.get((session.doc_id, member.name)) if status != PRESENT else None))
             unmatched = tuple(n for n in named_in(session) if names.resolve(n)[1] == UNMATCHED)

@@ -224,6 +224,19 @@ def test_a_member_sees_their_own_record_only(fresh):
     assert organiser.assessment.member("李明", 2025)[0].reports == 1
 
 
+def test_a_member_reads_every_sign_in_but_only_their_own_leave_reason(fresh):
+    from kb.access import Actor
+    fresh.roster.sign("2025-06-10-minutes.txt", "孙丽", status="请假", reason="参加省委党校培训")
+    def reasons(actor: Actor) -> dict[str, str | None]:
+        rows = fresh.acting_as(actor).roster.sheet("2025-06-10-minutes.txt").rows
+        return {r.member: r.reason for r in rows if r.status == LEAVE}
+    organiser = reasons(Actor("周敏", "organiser"))
+    assert organiser["陈静"] == "带队外出办理案件" and organiser["孙丽"] == "参加省委党校培训"
+    member = reasons(Actor("孙丽", "member"))
+    assert member.keys() == organiser.keys()  # who was on leave stays visible
+    assert member["孙丽"] == "参加省委党校培训" and member["陈静"] is None
+
+
 def test_sample_archive_is_filed_once(fresh):
     before = fresh.store.roster.signins()
     build_sample(fresh)  # a rerun: the roster is there, nothing is filed again
