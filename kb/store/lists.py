@@ -52,8 +52,8 @@ class ReadingListRows:
             "RETURNING id", (name, topic, description, stamp, stamp)))
 
     def names(self) -> list[str]:
-        """List names, the most recently changed first."""
-        return self.db.fetch_column("SELECT name FROM reading_lists ORDER BY updated_at DESC, name")
+        """List names, the most recently changed first (within one second, the newest list first)."""
+        return self.db.fetch_column("SELECT name FROM reading_lists ORDER BY updated_at DESC, id DESC")
 
     def id_of(self, name: str) -> int | None:
         return self.db.fetch_value("SELECT id FROM reading_lists WHERE name = ?", (name,))
