@@ -132,7 +132,8 @@ def markdown_report(result: dict) -> str:
         "",
     ]
     e = result["encoder"]
-    rows = [[f"kb `{e['model']}` (torch, {e['torch_threads']} threads, its default batch)", e["passages"],
+    engine = "int8 ONNX Runtime" if e["model"] == "e5-small" else f"torch, {e['torch_threads']} threads"
+    rows = [[f"kb `{e['model']}` ({engine}, its default batch)", e["passages"],
              f"{e['kb_per_second']:.1f}", "—"],
             [f"kb `{e['model']}` at batch {e['product_batch']} (what KnowledgeBase.encode passes)", e["passages"],
              f"{e['kb_per_second_product_batch']:.1f}", "—"]]
