@@ -693,7 +693,7 @@ class KnowledgeBase:
     def versions(self, doc_id: str) -> list[Version]:
         """The other stored versions of a document's work (near-duplicates linked at import), by date."""
         links = self.store.twins.links()
-        others = works(links).get(doc_id, frozenset()) - {doc_id}
+        others = self._works().get(doc_id, frozenset()) - {doc_id}
         direct = {b if a == doc_id else a: s for a, b, s in links if doc_id in (a, b)}
         docs = self.store.documents.many(sorted(others))
         return [Version(d, direct.get(d.id)) for d in sorted(docs.values(), key=lambda d: (d.date or "", d.id))]
@@ -889,7 +889,7 @@ class KnowledgeBase:
             "vectors_pending": self.vectors_pending(),  # passages searchable by keywords only, for now
             "official": sum(d.gongwen is not None for d in docs),  # 公文
             "marked": sum(bool(d.marks) for d in docs),  # with 内部资料 and the like (or an allowed 密级)
-            "works_with_versions": len(set(works(self.store.twins.links()).values())),
+            "works_with_versions": len(set(self._works().values())),
             "synced_folders": len(self.store.sync.folders()),
             "gone_waiting": sum(not g.kept for g in self.store.sync.gone()),
         }
